@@ -32,7 +32,8 @@ async function classifyFile(file: string): Promise<Line> {
   }
   const parsed = await parseMessage(raw);
   if (parsed.quarantined) {
-    return { file, kind: null, reason: `unparseable: ${parsed.reason}` };
+    const reason = parsed.code === 'unparseable' ? parsed.reason : `unparseable: ${parsed.reason}`;
+    return { file, kind: null, reason };
   }
   const { kind, reason, ...details } = await classifyMessage(parsed);
   return { file, kind, reason, ...details };
