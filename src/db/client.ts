@@ -1,0 +1,39 @@
+/**
+ * Postgres access. The schema lives in drizzle/schema.ts and its migrations in drizzle/ (generated
+ * by drizzle-kit, applied here at start-up). Queries use postgres.js tagged templates directly: the
+ * engine's hot paths are hand-written SQL (row locks, conditional updates, index-ordered lookups).
+ */
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from '../../drizzle/schema.ts';
+
+export type Sql = postgres.Sql;
+
+export interface Database {
+  url: string;
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, transform: { undefined: null } });
+  return { url, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * Applies the migrations in drizzle/. Idempotent; processes starting together serialize on an
+ * advisory lock. Drizzle gets a connection of its own (it installs its own type parsers).
+ */
+export async function migrateDatabase(database: Database): Promise<void> {
+  const connection = postgres(database.url, { max: 1, onnotice: () => {} });
+  try {
+    await connection`select pg_advisory_lock(727274)`;
+    await migrate(drizzle(connection, { schema }), { migrationsFolder: MIGRATIONS });
+  } finally {
+    await connection.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * What an agent does to an interaction it holds. Each action checks, inside its transaction, that
+ * the caller holds the offer or the interaction, so nothing is applied for anyone else.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TransactionSql } from 'postgres';
+import type { InteractionEvent } from '../../machines/interaction.types.ts';
+import { SwitchboardError } from '../errors.ts';
+import type { Engine } from './engine.ts';
+import { applyInteractionEvent, lockInteraction, type TransitionResult } from './interaction-runtime.ts';
+import type { OutboxEntry } from './outbox.ts';
+
+export type Transfer = { agentId: string } | { workgroupId: string };
+
+async function actAsHolder(
+  tx: TransactionSql,
+  interactionId: string,
+  agentId: string,
+  event: InteractionEvent,
+  now: Date,
+  outbox: OutboxEntry[],
+): Promise<TransitionResult> {
+  const record = await lockInteraction(tx, interactionId);
+  if (record.context.agentId !== agentId) {
+    throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
+  }
+  const result = await applyInteractionEvent(tx, interactionId, event, `user:${agentId}`, now, outbox);
+  if (!result.handled) {
+    throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${record.state}; ${event.type} does not apply`);
+  }
+  return result;
+}
+
+export class AgentActions {
+  readonly #engine: Engine;
+
+  constructor(engine: Engine) {
+    this.#engine = engine;
+  }
+
+  #act(interactionId: string, agentId: string, event: InteractionEvent): Promise<TransitionResult> {
+    return this.#engine.transaction((tx, outbox, now) => actAsHolder(tx, interactionId, agentId, event, now, outbox));
+  }
+
+  accept(interactionId: string, agentId: string): Promise<TransitionResult> {
+    return this.#act(interactionId, agentId, { type: 'ACCEPT', agentId });
+  }
+
+  decline(interactionId: string, agentId: string): Promise<TransitionResult> {
+    return this.#act(interactionId, agentId, { type: 'DECLINE', agentId });
+  }
+
+  /** Records the agent's message (pending) and hands it to the channel through the outbox. */
+  reply(interactionId: string, agentId: string, body: string): Promise<{ messageId: string; result: TransitionResult }> {
+    return this.#engine.transaction(async (tx, outbox, now) => {
+      const messageId = randomUUID();
+      const [interaction] = await tx<{ channel: string; from_address: string; to_address: string; subject: string | null }[]>`
+        select channel, from_address, to_address, subject from interactions where id = ${interactionId}`;
+      if (!interaction) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
+      const subject = interaction.subject === null ? null : /^re:/i.test(interaction.subject) ? interaction.subject : `Re: ${interaction.subject}`;
+      await tx`
+        insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, created_at, updated_at)
+        values (${messageId}, ${interactionId}, 'out', ${interaction.channel}, ${interaction.to_address}, ${interaction.from_address},
+                ${subject}, ${body}, ${agentId}, 'pending', ${now}, ${now})`;
+      const result = await actAsHolder(tx, interactionId, agentId, { type: 'REPLY', agentId, messageId }, now, outbox);
+      return { messageId, result };
+    });
+  }
+
+  transfer(interactionId: string, agentId: string, to: Transfer): Promise<TransitionResult> {
+    const config = this.#engine.config.current();
+    return this.#engine.transaction(async (tx, outbox, now) => {
+      if ('agentId' in to) {
+        const [target] = await tx`select id from agents where id = ${to.agentId}`;
+        if (!target) throw new SwitchboardError('UNKNOWN_AGENT', `unknown agent "${to.agentId}"`);
+        if (to.agentId === agentId) throw new SwitchboardError('VALIDATION_FAILED', 'an interaction cannot be transferred to its own agent');
+      } else if (!config.workgroups.some((w) => w.id === to.workgroupId)) {
+        throw new SwitchboardError('UNKNOWN_WORKGROUP', `unknown workgroup "${to.workgroupId}"`);
+      }
+      const record = await lockInteraction(tx, interactionId);
+      const category = config.categories.find((c) => c.id === record.context.category);
+      return actAsHolder(
+        tx,
+        interactionId,
+        agentId,
+        {
+          type: 'TRANSFER',
+          agentId,
+          toAgentId: 'agentId' in to ? to.agentId : null,
+          toWorkgroupId: 'workgroupId' in to ? to.workgroupId : null,
+          priority: config.routing.transferPriority,
+          overflowAfterMs: category?.overflowAfter ?? record.context.overflowAfterMs,
+        },
+        now,
+        outbox,
+      );
+    });
+  }
+
+  done(interactionId: string, agentId: string): Promise<TransitionResult> {
+    const config = this.#engine.config;
+    return this.#act(interactionId, agentId, {
+      type: 'DONE',
+      agentId,
+      wrapUpTimeoutMs: config.current().routing.wrapUpTimeout,
+      defaultDisposition: config.defaultDisposition(),
+    });
+  }
+
+  wrapUp(interactionId: string, agentId: string, disposition: string): Promise<TransitionResult> {
+    const known = this.#engine.config.current().dispositions.some((d) => d.code === disposition);
+    if (!known) throw new SwitchboardError('UNKNOWN_DISPOSITION', `unknown disposition "${disposition}"`);
+    return this.#act(interactionId, agentId, { type: 'WRAP_UP', agentId, disposition });
+  }
+}

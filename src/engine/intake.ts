@@ -1,0 +1,99 @@
+/**
+ * The intake every channel shares: store the interaction and its first message, then, in the same
+ * transaction, acknowledge, categorize and queue it (or discard it with a reason).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TransactionSql } from 'postgres';
+import { initialTransition } from 'xstate';
+import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
+import type { Channel, InteractionInput } from '../../machines/interaction.types.ts';
+import type { ConfigStore } from '../config/config-store.ts';
+import { applyInteractionEvent } from './interaction-runtime.ts';
+import { persistSnapshot } from './machine-step.ts';
+import type { OutboxEntry } from './outbox.ts';
+
+export interface IntakeRequest {
+  channel: Channel;
+  from: string;
+  to: string;
+  subject?: string | null;
+  body: string;
+  /** Set when the channel decided no human should see it (auto-reply, bounce, opt-out). */
+  discardReason?: string | null;
+  /** Whether the channel sent an acknowledgement to the customer. */
+  acknowledged?: boolean;
+  /** The agent who last handled this customer's thread; used when the category routes replies back. */
+  lastAgentId?: string | null;
+  contactId?: string | null;
+  messageId?: string;
+  externalId?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface IntakeResult {
+  id: string;
+  reference: number;
+  state: string;
+  messageId: string;
+  category: string | null;
+}
+
+export async function intake(
+  tx: TransactionSql,
+  config: ConfigStore,
+  request: IntakeRequest,
+  actor: string,
+  now: Date,
+  outbox: OutboxEntry[],
+): Promise<IntakeResult> {
+  const id = randomUUID();
+  const [seq] = await tx<{ reference: number }[]>`select nextval(pg_get_serial_sequence('interactions', 'reference'))::int as reference`;
+  const reference = seq!.reference;
+  const input: InteractionInput = { id, channel: request.channel, reference };
+  const [initial] = initialTransition(interactionMachine, input);
+  const stage = stageOf(initial.value);
+
+  await tx`
+    insert into interactions (id, reference, channel, state, state_path, snapshot, version, from_address, to_address, subject, contact_id, created_at, updated_at)
+    values (${id}, ${reference}, ${request.channel}, ${stage}, ${statePath(initial.value)}, ${tx.json(persistSnapshot(initial) as never)}, 0,
+            ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.contactId ?? null}, ${now}, ${now})`;
+  await tx`
+    insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
+    values (${id}, 0, 'xstate.init', ${tx.json({ type: 'xstate.init', input } as never)}, ${actor}, ${now}, ${stage}, ${statePath(initial.value)}, null, null, 0)`;
+
+  const messageId = request.messageId ?? randomUUID();
+  await tx`
+    insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
+    values (${messageId}, ${id}, 'in', ${request.channel}, ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.body},
+            'received', ${request.externalId ?? null}, ${tx.json((request.metadata ?? {}) as never)}, ${now}, ${now})`;
+
+  if (request.discardReason) {
+    const result = await applyInteractionEvent(tx, id, { type: 'DISCARD', reason: request.discardReason }, actor, now, outbox);
+    return { id, reference, state: result.after.state, messageId, category: null };
+  }
+
+  await applyInteractionEvent(tx, id, { type: 'ACKNOWLEDGE', sent: request.acknowledged ?? false }, actor, now, outbox);
+  const { category } = config.categorizer().categorize(request.subject, request.body);
+  const { routing } = config.current();
+  await applyInteractionEvent(
+    tx,
+    id,
+    {
+      type: 'CATEGORIZE',
+      category: category.id,
+      workgroup: category.workgroup,
+      skills: category.skills,
+      priority: category.priority,
+      lastAgentRouting: category.lastAgentRouting,
+      overflowAfterMs: category.overflowAfter,
+      targetAgentId: category.lastAgentRouting ? (request.lastAgentId ?? null) : null,
+      agingEveryMs: routing.aging.every,
+      agingAdd: routing.aging.add,
+    },
+    actor,
+    now,
+    outbox,
+  );
+  const queued = await applyInteractionEvent(tx, id, { type: 'ENQUEUE' }, actor, now, outbox);
+  return { id, reference, state: queued.after.state, messageId, category: category.id };
+}

@@ -1,0 +1,164 @@
+/**
+ * Executes the interaction machine: one event is one transaction. Lock the row, transition, append
+ * the event, store the snapshot with a version check, run the in-transaction effects (agent capacity,
+ * agent presence, stream events) and write the outbox rows for the rest (timers, routing, sends).
+ */
+import type { TransactionSql } from 'postgres';
+import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
+import type { AgentNotice, InteractionContext, InteractionEvent } from '../../machines/interaction.types.ts';
+import { SwitchboardError } from '../errors.ts';
+import { releaseCapacity } from './agent-capacity.ts';
+import { persistSnapshot, restoreSnapshot, step, type PersistedSnapshot } from './machine-step.ts';
+import type { OutboxEntry } from './outbox.ts';
+import { applyPresenceEvent } from './presence-runtime.ts';
+import { appendStreamEvent } from './stream.ts';
+
+export interface InteractionRecord {
+  id: string;
+  state: string;
+  statePath: string;
+  version: number;
+  context: InteractionContext;
+  timers: Record<string, string>;
+}
+
+export interface TransitionResult {
+  handled: boolean;
+  before: InteractionRecord;
+  after: InteractionRecord;
+}
+
+interface LockedRow {
+  snapshot: PersistedSnapshot;
+  version: number;
+  timers: Record<string, string>;
+  state: string;
+  state_path: string;
+}
+
+/** Timer job ids are deterministic and contain no ':' (BullMQ reserves it). */
+export function timerJobId(interactionId: string, timerId: string, version: number): string {
+  return `${timerId}-${interactionId}-${version}`;
+}
+
+/** Locks the interaction's row for the rest of the transaction and reads its current record. */
+export async function lockInteraction(tx: TransactionSql, interactionId: string): Promise<InteractionRecord & { snapshot: PersistedSnapshot }> {
+  const [row] = await tx<LockedRow[]>`
+    select snapshot, version, timers, state, state_path from interactions where id = ${interactionId} for update`;
+  if (!row) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
+  return {
+    id: interactionId,
+    state: row.state,
+    statePath: row.state_path,
+    version: row.version,
+    context: row.snapshot.context as unknown as InteractionContext,
+    timers: row.timers,
+    snapshot: row.snapshot,
+  };
+}
+
+export async function applyInteractionEvent(
+  tx: TransactionSql,
+  interactionId: string,
+  event: InteractionEvent,
+  actor: string,
+  now: Date,
+  outbox: OutboxEntry[],
+): Promise<TransitionResult> {
+  const { snapshot, ...before } = await lockInteraction(tx, interactionId);
+  const row = { snapshot, version: before.version, timers: before.timers };
+  const result = step(interactionMachine, restoreSnapshot(interactionMachine, row.snapshot), event);
+  if (!result.handled) return { handled: false, before, after: before };
+
+  const version = row.version + 1;
+  const context = result.snapshot.context;
+  const timers = { ...row.timers };
+  const state = stageOf(result.snapshot.value);
+  const path = statePath(result.snapshot.value);
+
+  for (const action of result.actions) {
+    const params = action.params;
+    switch (action.type) {
+      case 'xstate.raise': {
+        const timerId = String(params.id);
+        const jobId = timerJobId(interactionId, timerId, version);
+        timers[timerId] = jobId;
+        outbox.push({
+          kind: 'timer.arm',
+          payload: {
+            jobId,
+            fireAt: now.getTime() + Number(params.delay ?? 0),
+            target: { kind: 'interaction', id: interactionId },
+            event: params.event as Record<string, unknown>,
+          },
+        });
+        break;
+      }
+      case 'xstate.cancel': {
+        const timerId = String(params.sendId);
+        const jobId = timers[timerId];
+        if (jobId !== undefined) {
+          delete timers[timerId];
+          outbox.push({ kind: 'timer.cancel', payload: { jobId } });
+        }
+        break;
+      }
+      case 'requestRouting':
+        outbox.push({ kind: 'route.interaction', payload: { interactionId } });
+        break;
+      case 'releaseAgent': {
+        const agentId = String(params.agentId);
+        await releaseCapacity(tx, agentId, context.channel);
+        outbox.push({ kind: 'route.agent', payload: { agentId } });
+        break;
+      }
+      case 'setAgentNotReady':
+        await applyPresenceEvent(
+          tx,
+          String(params.agentId),
+          { type: 'GO_NOT_READY', reason: String(params.reason), at: now.toISOString() },
+          actor,
+          now,
+          outbox,
+        );
+        break;
+      case 'notifyAgent': {
+        const notice = params.notice as AgentNotice;
+        const { type, ...data } = notice;
+        const payload: Record<string, unknown> =
+          notice.type === 'offer' ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString() } : data;
+        await appendStreamEvent(tx, String(params.agentId), type, payload, outbox);
+        break;
+      }
+      case 'sendMessage':
+        outbox.push({ kind: 'message.send', payload: { messageId: String(params.messageId), channel: context.channel } });
+        break;
+      default:
+        throw new Error(`interaction machine asked for unknown action ${action.type}`);
+    }
+  }
+
+  const updated = await tx`
+    update interactions set
+      snapshot = ${tx.json(persistSnapshot(result.snapshot) as never)}, version = ${version},
+      state = ${state}, state_path = ${path}, timers = ${tx.json(timers)},
+      category = ${context.category}, workgroup = ${context.workgroup}, skills = ${context.skills},
+      priority = ${context.priority}, target_agent_id = ${context.targetAgentId}, agent_id = ${context.agentId},
+      last_agent_id = ${context.lastAgentId}, declined_by = ${context.declinedBy}, disposition = ${context.disposition},
+      discard_reason = ${context.discardReason}, updated_at = ${now},
+      queued_at = case when ${state} = 'queued' and state <> 'queued' then ${now} else queued_at end,
+      closed_at = case when ${result.snapshot.status === 'done'} then ${now} else closed_at end
+    where id = ${interactionId} and version = ${row.version}`;
+  if (updated.count !== 1) throw new SwitchboardError('CONFLICT', `interaction ${interactionId} changed concurrently`);
+
+  await tx`
+    insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
+    values (${interactionId}, ${version}, ${event.type}, ${tx.json(event as never)}, ${actor}, ${now}, ${state}, ${path},
+            ${context.workgroup}, ${context.agentId}, ${context.priority})`;
+
+  return {
+    handled: true,
+    before,
+    after: { id: interactionId, state, statePath: path, version, context, timers },
+  };
+}

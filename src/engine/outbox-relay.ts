@@ -1,0 +1,109 @@
+/**
+ * Dispatches outbox rows after their transaction commits: at least once, also after a crash between
+ * commit and dispatch. Rows are claimed with a lease (SKIP LOCKED), so any process may dispatch them;
+ * a claim that is never completed (the process died) becomes available again when the lease ends.
+ * Every dispatcher is idempotent.
+ */
+import type { Sql } from 'postgres';
+import type { Logger } from 'pino';
+import type { OutboxEntry } from './outbox.ts';
+
+export interface OutboxRelayOptions {
+  sql: Sql;
+  dispatch: (entry: OutboxEntry) => Promise<void>;
+  logger: Logger;
+  leaseMs?: number;
+  pollMs?: number;
+  batchSize?: number;
+}
+
+interface ClaimedRow {
+  id: number;
+  kind: OutboxEntry['kind'];
+  payload: OutboxEntry['payload'];
+  attempts: number;
+}
+
+export class OutboxRelay {
+  readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
+  #draining: Promise<void> | null = null;
+  #again = false;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = true;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = { leaseMs: 30_000, pollMs: 1_000, batchSize: 100, ...options };
+  }
+
+  start(): void {
+    this.#stopped = false;
+    const tick = () => {
+      if (this.#stopped) return;
+      this.kick();
+      this.#timer = setTimeout(tick, this.#options.pollMs);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#draining;
+  }
+
+  /** Dispatch what is due now (coalesces: concurrent kicks run one more drain). */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#draining) {
+      this.#again = true;
+      return;
+    }
+    this.#draining = this.#drain()
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, 'outbox relay failed'))
+      .finally(() => {
+        this.#draining = null;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Drains until nothing is due; resolves when done (tests and shutdown use it). */
+  async drain(): Promise<void> {
+    while (await this.#drainBatch()) {
+      /* keep going */
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (!this.#stopped && (await this.#drainBatch())) {
+      /* keep going */
+    }
+  }
+
+  async #drainBatch(): Promise<boolean> {
+    const { sql, leaseMs, batchSize, dispatch, logger } = this.#options;
+    const rows = await sql<ClaimedRow[]>`
+      update outbox set available_at = now() + ${leaseMs} * interval '1 millisecond', attempts = attempts + 1
+      where id in (select id from outbox where available_at <= now() order by id limit ${batchSize} for update skip locked)
+      returning id, kind, payload, attempts`;
+    if (rows.length === 0) return false;
+    const done: number[] = [];
+    await Promise.all(
+      rows.map(async (row) => {
+        try {
+          await dispatch({ kind: row.kind, payload: row.payload } as OutboxEntry);
+          done.push(row.id);
+        } catch (error) {
+          const delayMs = Math.min(60_000, 250 * 2 ** Math.min(row.attempts, 8));
+          logger.warn({ err: error, outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'outbox dispatch failed; will retry');
+          await sql`update outbox set available_at = now() + ${delayMs} * interval '1 millisecond', last_error = ${String(error)}
+                    where id = ${row.id}`;
+        }
+      }),
+    );
+    if (done.length > 0) await sql`delete from outbox where id = any(${done}::bigint[])`;
+    return true;
+  }
+}

@@ -1,0 +1,19 @@
+/** Side effects that leave a transaction: written with it, dispatched after it commits (at least once). */
+import type { TransactionSql } from 'postgres';
+
+export type OutboxEntry =
+  | { kind: 'timer.arm'; payload: { jobId: string; fireAt: number; target: TimerTarget; event: Record<string, unknown> } }
+  | { kind: 'timer.cancel'; payload: { jobId: string } }
+  | { kind: 'route.interaction'; payload: { interactionId: string } }
+  | { kind: 'route.agent'; payload: { agentId: string } }
+  | { kind: 'stream.notify'; payload: { userId: string } }
+  | { kind: 'message.send'; payload: { messageId: string; channel: string } };
+
+export type OutboxKind = OutboxEntry['kind'];
+export type TimerTarget = { kind: 'interaction'; id: string };
+
+export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map((entry) => ({ kind: entry.kind, payload: entry.payload as unknown as Record<string, unknown> }));
+  await tx`insert into outbox ${tx(rows as never, 'kind', 'payload')}`;
+}

@@ -1,0 +1,134 @@
+/**
+ * Skills-based routing. Two triggers, each one short transaction:
+ * - an interaction enters the queue: offer it to the best available agent with spare capacity
+ *   (required skills met, then highest proficiency in them, then longest idle);
+ * - an agent gains room (available, freed capacity): offer it the head of its queues (priority,
+ *   then age) among interactions whose skills it has.
+ * Reservation is a conditional UPDATE on the agent row, and the interaction row is locked while it
+ * is offered, so however many processes route, no agent exceeds its capacity and no interaction is
+ * offered twice. Both lookups walk indexes in queue order and stop at the first fit, so a decision
+ * does not scan the queue.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TransactionSql } from 'postgres';
+import type { Channel } from '../../machines/interaction.types.ts';
+import type { ConfigStore } from '../config/config-store.ts';
+import { reserveCapacity } from './agent-capacity.ts';
+import { applyInteractionEvent, lockInteraction } from './interaction-runtime.ts';
+import type { OutboxEntry } from './outbox.ts';
+
+/** How many candidates one decision tries before giving up (others hold them or just filled up). */
+const CANDIDATES = 5;
+
+export interface Offer {
+  interactionId: string;
+  agentId: string;
+  offerId: string;
+}
+
+async function offer(
+  tx: TransactionSql,
+  config: ConfigStore,
+  interactionId: string,
+  agentId: string,
+  now: Date,
+  outbox: OutboxEntry[],
+): Promise<Offer | null> {
+  const { routing } = config.current();
+  const offerId = randomUUID();
+  const result = await applyInteractionEvent(
+    tx,
+    interactionId,
+    { type: 'OFFER', offerId, agentId, timeoutMs: routing.offerTimeout, ronaPriorityIncrement: routing.ronaPriorityIncrement },
+    'router',
+    now,
+    outbox,
+  );
+  return result.handled ? { interactionId, agentId, offerId } : null;
+}
+
+/** Finds an agent for one queued interaction. */
+export async function routeInteraction(
+  tx: TransactionSql,
+  config: ConfigStore,
+  interactionId: string,
+  now: Date,
+  outbox: OutboxEntry[],
+): Promise<Offer | null> {
+  const record = await lockInteraction(tx, interactionId);
+  if (record.state !== 'queued') return null;
+  const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
+  if (workgroup === null) return null;
+  const loadColumn = channel === 'email' ? tx`load_email < cap_email` : tx`load_sms < cap_sms`;
+  const candidates = await tx<{ id: string }[]>`
+    select a.id from agents a
+    where a.status = 'available' and ${loadColumn}
+      and ${targetAgentId === null ? tx`${workgroup} = any(a.workgroups)` : tx`a.id = ${targetAgentId}`}
+      and a.skills ?& ${skills}::text[]
+      and not (a.id = any(${declinedBy}::text[]))
+    order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
+    limit ${CANDIDATES}`;
+  for (const candidate of candidates) {
+    if (await reserveCapacity(tx, candidate.id, channel, now)) {
+      return offer(tx, config, interactionId, candidate.id, now, outbox);
+    }
+  }
+  return null;
+}
+
+interface AgentRoom {
+  status: string;
+  workgroups: string[];
+  skills: Record<string, number>;
+  load_email: number;
+  cap_email: number;
+  load_sms: number;
+  cap_sms: number;
+}
+
+/** Finds work for one agent that has room; returns the offer made, or null when nothing fits. */
+export async function routeAgent(
+  tx: TransactionSql,
+  config: ConfigStore,
+  agentId: string,
+  now: Date,
+  outbox: OutboxEntry[],
+): Promise<Offer | null> {
+  const [agent] = await tx<AgentRoom[]>`
+    select status, workgroups, skills, load_email, cap_email, load_sms, cap_sms from agents where id = ${agentId} for update`;
+  if (!agent || agent.status !== 'available') return null;
+  const channels: Channel[] = [];
+  if (agent.load_email < agent.cap_email) channels.push('email');
+  if (agent.load_sms < agent.cap_sms) channels.push('sms');
+  if (channels.length === 0) return null;
+  const skillNames = Object.keys(agent.skills);
+  // The head of each of the agent's queues (one index probe per workgroup and channel), and work waiting for this agent.
+  const candidates = await tx<{ id: string; channel: Channel }[]>`
+    select id, channel from (
+      select head.* from unnest(${agent.workgroups}::text[]) as wg(id), unnest(${channels}::text[]) as ch(id),
+      lateral (
+        select i.id, i.channel, i.priority, i.created_at from interactions i
+        where i.state = 'queued' and i.target_agent_id is null and i.workgroup = wg.id and i.channel = ch.id
+          and i.skills <@ ${skillNames}::text[] and not (${agentId} = any(i.declined_by))
+        order by i.priority desc, i.created_at asc limit ${CANDIDATES}
+      ) head
+      union all
+      select * from (
+        select i.id, i.channel, i.priority, i.created_at from interactions i
+        where i.state = 'queued' and i.target_agent_id = ${agentId} and i.channel = any(${channels}::text[])
+        order by i.priority desc, i.created_at asc limit ${CANDIDATES}
+      ) targeted
+    ) c
+    order by priority desc, created_at asc
+    limit ${CANDIDATES}`;
+  for (const candidate of candidates) {
+    // Skip what another router holds right now; it is being offered elsewhere.
+    const [free] = await tx`select id from interactions where id = ${candidate.id} and state = 'queued' for update skip locked`;
+    if (!free) continue;
+    if (await reserveCapacity(tx, agentId, candidate.channel, now)) {
+      return offer(tx, config, candidate.id, agentId, now, outbox);
+    }
+    return null;
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+/**
+ * Every error Switchboard reports to a caller, declared in one place: a stable string code,
+ * the HTTP status it maps to, and a default message.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  UNKNOWN_DISPOSITION: { status: 400, message: 'Unknown disposition code' },
+  UNKNOWN_REASON: { status: 400, message: 'Unknown not-ready reason' },
+  UNKNOWN_AGENT: { status: 400, message: 'Unknown agent' },
+  UNKNOWN_WORKGROUP: { status: 400, message: 'Unknown workgroup' },
+  UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required' },
+  FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  NOT_YOUR_INTERACTION: { status: 403, message: 'Only the agent holding this offer or interaction may act on it' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  INTERACTION_NOT_FOUND: { status: 404, message: 'Interaction not found' },
+  INVALID_STATE: { status: 409, message: 'The interaction cannot do that in its current state' },
+  CONFLICT: { status: 409, message: 'The resource changed concurrently; retry' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+  UNAVAILABLE: { status: 503, message: 'Service unavailable' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class SwitchboardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'SwitchboardError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+/** A configuration that cannot be used; `details` lists `path: problem` lines. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly details: string[];
+
+  constructor(message: string, details: string[]) {
+    super(message);
+    this.name = 'ConfigError';
+    this.details = details;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * A Server-Sent Events connection over a user's durable stream: resumes after `Last-Event-ID`,
+ * sends what arrives in order, keeps the connection alive, and ends cleanly on shutdown.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StreamEvent, StreamHub } from './stream-hub.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+export interface SseOptions {
+  hub: StreamHub;
+  userId: string;
+  /** Events sent first, without ids (a snapshot of the present), when the client is not resuming. */
+  initial?: () => Promise<{ type: string; data: Record<string, unknown> }[]>;
+  open: Set<() => void>;
+}
+
+function frame(event: { id?: number; type: string; data: unknown }): string {
+  const id = event.id === undefined ? '' : `id: ${event.id}\n`;
+  return `${id}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+export async function serveEventStream(request: FastifyRequest, reply: FastifyReply, options: SseOptions): Promise<void> {
+  const header = request.headers['last-event-id'];
+  const query = request.query as Record<string, unknown>;
+  const resumeFrom = Number(Array.isArray(header) ? header[0] : (header ?? query.lastEventId ?? NaN));
+  const resuming = Number.isInteger(resumeFrom) && resumeFrom >= 0;
+  let cursor = resuming ? resumeFrom : await options.hub.latestId(options.userId);
+
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  raw.write(`retry: 2000\n\n`);
+
+  let closed = false;
+  let reading: Promise<void> | null = null;
+  let again = false;
+  const pump = () => {
+    if (closed) return;
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = (async () => {
+      let batch: StreamEvent[];
+      do {
+        batch = await options.hub.read(options.userId, cursor);
+        for (const event of batch) {
+          if (closed) return;
+          raw.write(frame({ id: event.id, type: event.type, data: { ...event.data, at: event.at.toISOString() } }));
+          cursor = event.id;
+        }
+      } while (batch.length > 0 && !closed);
+    })()
+      .catch((error: unknown) => request.log.warn({ err: error }, 'event stream read failed'))
+      .finally(() => {
+        reading = null;
+        if (again) {
+          again = false;
+          pump();
+        }
+      });
+  };
+
+  const unsubscribe = options.hub.subscribe(options.userId, pump);
+  const heartbeat = setInterval(() => raw.write(`: keep-alive\n\n`), HEARTBEAT_MS);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    options.open.delete(close);
+    raw.end();
+  };
+  options.open.add(close);
+  request.raw.on('close', close);
+
+  if (!resuming && options.initial) {
+    for (const event of await options.initial()) raw.write(frame(event));
+  }
+  pump();
+}

@@ -1,0 +1,50 @@
+/** Starts a real Switchboard (real Postgres database of its own, real Redis with its own key prefix) for a test. */
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/load-config.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { startSwitchboard, type Switchboard, type SwitchboardOptions } from '../../src/switchboard.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { redisUrl } from './env.ts';
+
+export interface TestSwitchboard extends Switchboard {
+  url: string;
+  db: TestDatabase;
+  prefix: string;
+  /** Starts another process-equivalent on the same database and Redis prefix. */
+  another(options?: Partial<SwitchboardOptions>): Promise<Switchboard>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSwitchboard(config: ConfigInput, options: Partial<SwitchboardOptions> = {}): Promise<TestSwitchboard> {
+  const db = await createTestDatabase();
+  const prefix = `sbt-${randomBytes(4).toString('hex')}`;
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const base: SwitchboardOptions = {
+    databaseUrl: db.url,
+    redisUrl: redisUrl(),
+    config: parseConfig(config),
+    logger,
+    queuePrefix: prefix,
+    relayPollMs: 200,
+    ...options,
+  };
+  const switchboard = await startSwitchboard(base);
+  const others: Switchboard[] = [];
+  return {
+    ...switchboard,
+    url: switchboard.url ?? '',
+    db,
+    prefix,
+    async another(more = {}) {
+      const other = await startSwitchboard({ ...base, ...more });
+      others.push(other);
+      return other;
+    },
+    async stop() {
+      await Promise.all(others.map((other) => other.close()));
+      await switchboard.close();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Sends agents' messages through their channel. A message already sent is never sent again; a
+ * permanent refusal marks it failed; anything else is retried with backoff by BullMQ.
+ */
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { PermanentSendError, type ChannelSender, type OutboundMessage } from '../src/channels/channel-sender.ts';
+import type { Sql } from '../src/db/client.ts';
+import { QUEUES, type OutboundJobData } from '../src/queues/names.ts';
+
+export interface OutboundWorkerOptions {
+  sql: Sql;
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  senders: ReadonlyMap<string, ChannelSender>;
+}
+
+interface MessageRow {
+  id: string;
+  interaction_id: string;
+  channel: string;
+  from_address: string;
+  to_address: string;
+  subject: string | null;
+  body: string;
+  status: string;
+  metadata: Record<string, unknown>;
+}
+
+export function startOutboundWorker(options: OutboundWorkerOptions): Worker<OutboundJobData> {
+  const { sql, logger } = options;
+  const markFailed = (id: string, code: string, message: string) =>
+    sql`update messages set status = 'failed', metadata = metadata || ${sql.json({ error: { code, message } })}, updated_at = now()
+        where id = ${id}`;
+  const worker = new Worker<OutboundJobData>(
+    QUEUES.outbound,
+    async (job) => {
+      const [row] = await sql<MessageRow[]>`select * from messages where id = ${job.data.messageId}`;
+      if (!row || row.status !== 'pending') return; // already sent, failed for good, or gone
+      const sender = options.senders.get(row.channel);
+      if (!sender) {
+        await markFailed(row.id, 'NO_CHANNEL_CONFIGURED', `no sender is configured for ${row.channel}`);
+        return;
+      }
+      const message: OutboundMessage = {
+        id: row.id,
+        interactionId: row.interaction_id,
+        channel: row.channel,
+        fromAddress: row.from_address,
+        toAddress: row.to_address,
+        subject: row.subject,
+        body: row.body,
+        metadata: row.metadata,
+      };
+      try {
+        const result = await sender.send(message);
+        await sql`update messages set status = 'sent', external_id = ${result.externalId},
+                    metadata = metadata || ${sql.json((result.metadata ?? {}) as never)}, updated_at = now()
+                  where id = ${row.id} and status = 'pending'`;
+      } catch (error) {
+        if (error instanceof PermanentSendError) {
+          await markFailed(row.id, error.code, error.message);
+          throw new UnrecoverableError(error.message);
+        }
+        throw error;
+      }
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: 10 },
+  );
+  worker.on('failed', (job, error) => logger.warn({ err: error, jobId: job?.id }, 'outbound send failed'));
+  worker.on('error', (error) => logger.error({ err: error }, 'outbound worker error'));
+  return worker;
+}
