@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startOutboundWorker } from '../workers/outbound.worker.ts';
 import { startTimerWorker } from '../workers/timer.worker.ts';
+import type { RunningChannel } from './channels/channel-module.ts';
 import type { ChannelSender } from './channels/channel-sender.ts';
+import { CHANNELS } from './channels/registry.ts';
 import { ConfigStore } from './config/config-store.ts';
 import type { Config } from './config/schema.ts';
 import { connectDatabase, migrateDatabase, type Database } from './db/client.ts';
@@ -85,8 +87,31 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const stopKicking = engine.onCommitted(() => relay.kick());
   relay.start();
 
+  const runWorkers = options.workers ?? true;
+  const extraConnections: ReturnType<typeof connectRedis>[] = [];
+  const channels: RunningChannel[] = [];
+  for (const factory of CHANNELS) {
+    channels.push(
+      await factory({
+        engine,
+        database,
+        config,
+        logger,
+        queuePrefix: prefix,
+        workers: runWorkers,
+        connectRedis: () => {
+          const connection = connectRedis(options.redisUrl);
+          extraConnections.push(connection);
+          return connection;
+        },
+      }),
+    );
+  }
+  const senders = new Map(options.senders ?? []);
+  for (const channel of channels) for (const [name, sender] of channel.senders ?? []) if (!senders.has(name)) senders.set(name, sender);
+
   const workers: Worker[] = [];
-  if (options.workers ?? true) {
+  if (runWorkers) {
     workers.push(
       startTimerWorker({
         engine,
@@ -96,7 +121,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         concurrency: options.timerConcurrency,
         onFired: options.onTimerFired,
       }),
-      startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders: options.senders ?? new Map() }),
+      startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders }),
     );
   }
 
@@ -104,8 +129,10 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const context: HttpContext = { engine, actions, database, hub, logger, openStreams: new Set(), health: new Map() };
   let app: FastifyInstance | null = null;
   let url: string | null = null;
+  for (const channel of channels) if (channel.health) context.health.set(channel.name, channel.health);
   if (options.api ?? true) {
-    app = await buildApp(context, options.app);
+    const channelRoutes = channels.flatMap((channel) => (channel.routes ? [channel.routes] : []));
+    app = await buildApp(context, { ...options.app, plugins: [...channelRoutes, ...(options.app?.plugins ?? [])] });
     url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   }
 
@@ -114,10 +141,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     (closing ??= (async () => {
       await app?.close();
       await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all(channels.map((channel) => channel.stop()));
       stopKicking();
       await relay.stop();
       await Promise.all([timers.close(), outbound.close(), hub.stop()]);
-      for (const connection of [queueConnection, workerConnection, publisher, subscriber]) connection.disconnect();
+      for (const connection of [queueConnection, workerConnection, publisher, subscriber, ...extraConnections]) connection.disconnect();
       await database.close();
     })());
 

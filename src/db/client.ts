@@ -1,5 +1,5 @@
 /**
- * Postgres access. The schema lives in drizzle/schema.ts and its migrations in drizzle/ (generated
+ * Postgres access. The schema lives in drizzle/core.schema.ts and its migrations in drizzle/ (generated
  * by drizzle-kit, applied here at start-up). Queries use postgres.js tagged templates directly: the
  * engine's hot paths are hand-written SQL (row locks, conditional updates, index-ordered lookups).
  */
@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import * as schema from '../../drizzle/schema.ts';
 
 export type Sql = postgres.Sql;
 
@@ -32,7 +31,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
   const connection = postgres(database.url, { max: 1, onnotice: () => {} });
   try {
     await connection`select pg_advisory_lock(727274)`;
-    await migrate(drizzle(connection, { schema }), { migrationsFolder: MIGRATIONS });
+    await migrate(drizzle(connection), { migrationsFolder: MIGRATIONS });
   } finally {
     await connection.end({ timeout: 5 });
   }
