@@ -125,7 +125,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     );
   }
 
-  const actions = new AgentActions(engine);
+  const replyChecks = new Map(channels.flatMap((channel) => [...(channel.replyChecks ?? [])]));
+  const actions = new AgentActions(engine, replyChecks);
   const context: HttpContext = { engine, actions, database, hub, logger, openStreams: new Set(), health: new Map() };
   let app: FastifyInstance | null = null;
   let url: string | null = null;

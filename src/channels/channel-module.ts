@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { TransactionSql } from 'postgres';
 import type { ConfigStore } from '../config/config-store.ts';
 import type { Database } from '../db/client.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -25,8 +26,16 @@ export interface ChannelContext {
   workers: boolean;
 }
 
+/** Checks an agent's reply before it is recorded; throws a SwitchboardError to refuse it (nothing is stored). */
+export type ReplyCheck = (
+  tx: TransactionSql,
+  reply: { interactionId: string; channel: string; from: string; to: string; body: string; agentId: string },
+) => Promise<void>;
+
 export interface RunningChannel {
   name: string;
+  /** Reply checks by interaction channel (opt-outs, segment limits). */
+  replyChecks?: Map<string, ReplyCheck>;
   /** Senders by interaction channel (`email`, `sms`). */
   senders?: Map<string, ChannelSender>;
   routes?: (app: FastifyInstance, context: HttpContext) => void | Promise<void>;

@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
+import type { ReplyCheck } from '../channels/channel-module.ts';
 import { SwitchboardError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import { applyInteractionEvent, lockInteraction, type TransitionResult } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 export type Transfer = { agentId: string } | { workgroupId: string };
+
 
 async function actAsHolder(
   tx: TransactionSql,
@@ -33,9 +35,11 @@ async function actAsHolder(
 
 export class AgentActions {
   readonly #engine: Engine;
+  readonly #replyChecks: ReadonlyMap<string, ReplyCheck>;
 
-  constructor(engine: Engine) {
+  constructor(engine: Engine, replyChecks: ReadonlyMap<string, ReplyCheck> = new Map()) {
     this.#engine = engine;
+    this.#replyChecks = replyChecks;
   }
 
   #act(interactionId: string, agentId: string, event: InteractionEvent): Promise<TransitionResult> {
@@ -57,6 +61,10 @@ export class AgentActions {
       const [interaction] = await tx<{ channel: string; from_address: string; to_address: string; subject: string | null }[]>`
         select channel, from_address, to_address, subject from interactions where id = ${interactionId}`;
       if (!interaction) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
+      const check = this.#replyChecks.get(interaction.channel);
+      if (check) {
+        await check(tx, { interactionId, channel: interaction.channel, from: interaction.to_address, to: interaction.from_address, body, agentId });
+      }
       const subject = interaction.subject === null ? null : /^re:/i.test(interaction.subject) ? interaction.subject : `Re: ${interaction.subject}`;
       await tx`
         insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, created_at, updated_at)
