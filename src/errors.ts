@@ -19,6 +19,13 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INVALID_SIGNATURE: { status: 403, message: 'The request signature is missing or does not match' },
+  INVALID_PHONE_NUMBER: { status: 400, message: 'Not a valid phone number' },
+  UNKNOWN_NUMBER: { status: 404, message: 'No SMS number is configured for this address' },
+  UNKNOWN_SMS_PROVIDER: { status: 404, message: 'No SMS provider is configured with this id' },
+  UNKNOWN_MESSAGE: { status: 404, message: 'No message is known by this id' },
+  SMS_OPTED_OUT: { status: 409, message: 'The recipient has opted out of messages from this number' },
+  SMS_TOO_MANY_SEGMENTS: { status: 400, message: 'The message needs more SMS segments than allowed' },
   INTERNAL: { status: 500, message: 'Internal error' },
   UNAVAILABLE: { status: 503, message: 'Service unavailable' },
 } as const;

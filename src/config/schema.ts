@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
+import { refineSmsConfig, smsNumberSchema, smsProviderSchema } from '../channels/sms/sms-config.ts';
 
 export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -79,6 +80,8 @@ export const configSchema = z
       .array(z.object({ code: id, name: z.string().min(1).optional(), default: z.boolean().default(false) }).strict())
       .min(1, 'at least one disposition is needed'),
     notReadyReasons: z.array(z.string().min(1).max(64)).default(DEFAULT_NOT_READY_REASONS),
+    smsProviders: z.array(smsProviderSchema).default([]),
+    smsNumbers: z.array(smsNumberSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -118,6 +121,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', message: `duplicate code "${code}"`, path: ['dispositions', index, 'code'] });
       }
     });
+    refineSmsConfig(config, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -24,6 +24,8 @@ export interface IntakeRequest {
   acknowledged?: boolean;
   /** The agent who last handled this customer's thread; used when the category routes replies back. */
   lastAgentId?: string | null;
+  /** Category to use when no screening rule matched (e.g. the receiving number's), instead of the configured default. */
+  defaultCategory?: string | null;
   contactId?: string | null;
   messageId?: string;
   externalId?: string | null;
@@ -73,8 +75,10 @@ export async function intake(
   }
 
   await applyInteractionEvent(tx, id, { type: 'ACKNOWLEDGE', sent: request.acknowledged ?? false }, actor, now, outbox);
-  const { category } = config.categorizer().categorize(request.subject, request.body);
-  const { routing } = config.current();
+  const screened = config.categorizer().categorize(request.subject, request.body);
+  const { routing, categories } = config.current();
+  const fallback = screened.matchedRule === null && request.defaultCategory ? categories.find((c) => c.id === request.defaultCategory) : undefined;
+  const category = fallback ?? screened.category;
   await applyInteractionEvent(
     tx,
     id,
