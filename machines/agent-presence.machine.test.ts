@@ -24,7 +24,7 @@ describe('agent presence machine', () => {
     expect(snapshot.value).toBe('available');
     expect(snapshot.context.since).toBe('2026-01-01T00:01:00.000Z');
     expect(actions.map((a) => a.type)).toEqual(['notifyStatus', 'requestRouting']);
-    [snapshot, actions] = transition(agentPresenceMachine, snapshot, events[1]!);
+    [snapshot] = transition(agentPresenceMachine, snapshot, events[1]!);
     expect(snapshot.context).toMatchObject({ reason: 'Lunch', since: '2026-01-01T00:02:00.000Z' });
     [snapshot, actions] = transition(agentPresenceMachine, snapshot, { type: 'GO_NOT_READY', reason: 'Meeting', at: '2026-01-01T00:05:00.000Z' });
     expect(snapshot.context).toMatchObject({ reason: 'Meeting', since: '2026-01-01T00:05:00.000Z' });

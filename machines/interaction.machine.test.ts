@@ -92,8 +92,9 @@ describe('interaction machine', () => {
     });
     const taken = new Set<string>();
     for (const { state, transitions } of Object.values(adjacency)) {
-      for (const { event } of Object.values(transitions)) {
-        if ((state as Snapshot).can(event as InteractionEvent)) taken.add(`${statePath(state.value)}:${event.type}`);
+      for (const transition of Object.values(transitions)) {
+        const event = (transition as { event: InteractionEvent }).event;
+        if ((state as Snapshot).can(event)) taken.add(`${statePath(state.value)}:${event.type}`);
       }
     }
     // Each (state, event) the chart declares, checked against the traversal.
@@ -134,9 +135,9 @@ describe('interaction machine', () => {
   });
 
   it('ignores stale timers', () => {
-    const offer = (offerId: string): InteractionEvent => ({ type: 'OFFER', offerId, agentId: 'alice', timeoutMs: 1, ronaPriorityIncrement: 5 });
+    const offer = (offerId: string, agentId = 'alice'): InteractionEvent => ({ type: 'OFFER', offerId, agentId, timeoutMs: 1, ronaPriorityIncrement: 5 });
     // An offer timeout for an earlier offer does nothing to the current one.
-    const { snapshot } = run([offer('o1'), { type: 'DECLINE', agentId: 'alice' }, { ...offer('o2'), agentId: 'bob' }]);
+    const { snapshot } = run([offer('o1'), { type: 'DECLINE', agentId: 'alice' }, offer('o2', 'bob')]);
     expect(snapshot.can({ type: 'timer.offerTimeout', offerId: 'o1' })).toBe(false);
     expect(snapshot.can({ type: 'timer.offerTimeout', offerId: 'o2' })).toBe(true);
     // An overflow armed for an earlier target, an aging tick already applied, a wrap-up from before.

@@ -41,6 +41,9 @@ export interface SwitchboardOptions {
   senders?: Map<string, ChannelSender>;
   app?: AppOptions;
   relayPollMs?: number;
+  outboxLeaseMs?: number;
+  /** BullMQ job lock; a crashed worker's jobs run again elsewhere after it (default 30 s). */
+  jobLockMs?: number;
   timerConcurrency?: number;
   onTimerFired?: (latenessMs: number, applied: boolean) => void;
   databasePoolSize?: number;
@@ -82,6 +85,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     sql: database.sql,
     logger,
     pollMs: options.relayPollMs ?? 1_000,
+    leaseMs: options.outboxLeaseMs ?? 30_000,
     dispatch: createDispatcher({ engine, timers, outbound, notifyStream: (userId) => hub.notify(userId) }),
   });
   const stopKicking = engine.onCommitted(() => relay.kick());
@@ -119,9 +123,10 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         prefix,
         logger,
         concurrency: options.timerConcurrency,
+        lockMs: options.jobLockMs,
         onFired: options.onTimerFired,
       }),
-      startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders }),
+      startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders, lockMs: options.jobLockMs }),
     );
   }
 

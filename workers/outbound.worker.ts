@@ -14,6 +14,8 @@ export interface OutboundWorkerOptions {
   connection: Redis;
   prefix: string;
   logger: Logger;
+  /** Job lock (ms); a crashed worker's jobs are taken over once it lapses. */
+  lockMs?: number;
   senders: ReadonlyMap<string, ChannelSender>;
 }
 
@@ -67,7 +69,13 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
         throw error;
       }
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: 10 },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: 10,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.lockMs ?? 30_000,
+    },
   );
   worker.on('failed', (job, error) => logger.warn({ err: error, jobId: job?.id }, 'outbound send failed'));
   worker.on('error', (error) => logger.error({ err: error }, 'outbound worker error'));

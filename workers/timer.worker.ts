@@ -14,6 +14,8 @@ export interface TimerWorkerOptions {
   connection: Redis;
   prefix: string;
   logger: Logger;
+  /** Job lock (ms); a crashed worker's jobs are taken over once it lapses. */
+  lockMs?: number;
   concurrency?: number;
   /** Observes how late each timer fired (ms); the benchmark uses it. */
   onFired?: (latenessMs: number, applied: boolean) => void;
@@ -29,7 +31,13 @@ export function startTimerWorker(options: TimerWorkerOptions): Worker<TimerJobDa
       if (!applied) options.logger.debug({ jobId: job.id, event: event.type }, 'timer no longer applies; ignored');
       options.onFired?.(lateness, applied);
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 50 },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 50,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.lockMs ?? 30_000,
+    },
   );
   worker.on('failed', (job, error) => options.logger.warn({ err: error, jobId: job?.id }, 'timer job failed'));
   worker.on('error', (error) => options.logger.error({ err: error }, 'timer worker error'));

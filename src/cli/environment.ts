@@ -10,6 +10,11 @@ const schema = z.object({
   SWITCHBOARD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('sb'),
   SWITCHBOARD_DATA_DIR: z.string().default('./data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().default(54329),
+  /** How long a process may hold claimed outbox rows before another process takes them over. */
+  SWITCHBOARD_OUTBOX_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+  SWITCHBOARD_RELAY_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** How long a worker holds a job before others consider it stalled (after a crash). */
+  SWITCHBOARD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -132,7 +132,7 @@ function toParsedMessage(mail: ParsedMail, raw: Buffer, limits: ParseLimits): Pa
     return quarantine(raw, 'unparseable', 'no header section found');
   }
 
-  const from = mailboxes(mail.from)[0];
+  const from = mailboxes(mail.from)[0] ?? bareSystemSender(headers['from']?.[0]);
   if (!from || !isUsableAddress(from.address)) {
     const written = headers['from']?.[0];
     return quarantine(raw, 'no_from', written ? `From header has no usable address: ${written}` : 'no From header');
@@ -200,6 +200,12 @@ function mailboxes(header: AddressObject | AddressObject[] | undefined): Mailbox
   };
   objects.forEach((object) => object.value.forEach(visit));
   return result;
+}
+
+/** `From: MAILER-DAEMON` (no domain, which address parsers read as a display name). */
+function bareSystemSender(written: string | undefined): Mailbox | undefined {
+  const token = written?.trim().replace(/^<(.*)>$/, '$1');
+  return token && SYSTEM_LOCAL_PARTS.test(token) ? { address: token, name: '' } : undefined;
 }
 
 function isUsableAddress(address: string): boolean {

@@ -37,6 +37,9 @@ export async function run(args: string[]): Promise<number> {
       workers,
       port: env.PORT,
       host: env.HOST,
+      outboxLeaseMs: env.SWITCHBOARD_OUTBOX_LEASE_MS,
+      relayPollMs: env.SWITCHBOARD_RELAY_POLL_MS,
+      jobLockMs: env.SWITCHBOARD_JOB_LOCK_MS,
     });
   } catch (error) {
     await embedded?.stop();
