@@ -17,6 +17,9 @@ import { reserveCapacity } from './agent-capacity.ts';
 import { applyInteractionEvent, lockInteraction } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
+/** Routing decisions name the process that made them, for tracing a decision afterwards. */
+const ROUTER = `router:${process.pid}`;
+
 /** How many candidates one decision tries before giving up (others hold them or just filled up). */
 const CANDIDATES = 5;
 
@@ -40,7 +43,7 @@ async function offer(
     tx,
     interactionId,
     { type: 'OFFER', offerId, agentId, timeoutMs: routing.offerTimeout, ronaPriorityIncrement: routing.ronaPriorityIncrement },
-    'router',
+    ROUTER,
     now,
     outbox,
   );
