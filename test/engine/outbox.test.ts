@@ -1,0 +1,62 @@
+/**
+ * The outbox: a side effect committed with its transaction is dispatched after the commit, also when
+ * the process that committed it died before dispatching (or after claiming it), and dispatching twice
+ * does no harm.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.ts';
+import { twoAgentConfig } from '../support/configs.ts';
+import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+
+let sb: TestSwitchboard;
+
+beforeAll(async () => {
+  sb = await startTestSwitchboard(twoAgentConfig(), { relayPollMs: 100, outboxLeaseMs: 1_000 });
+});
+afterAll(async () => {
+  await sb?.stop();
+});
+
+describe('outbox relay', () => {
+  it('dispatches what a process committed but never dispatched', async () => {
+    await sb.relay.stop();
+    // An engine with no relay listening: it commits and "dies" before dispatching anything.
+    const orphan = new Engine({ database: sb.database, config: sb.engine.config });
+    await orphan.setPresence('alice', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
+    const { id } = await orphan.intake({ channel: 'email', from: 'a@example.com', to: 's@example.com', subject: 'refund', body: 'x' }, 'test');
+    const pending = await sb.database.sql<{ kind: string }[]>`select kind from outbox order by id`;
+    expect(pending.map((p) => p.kind)).toEqual(expect.arrayContaining(['route.agent', 'route.interaction', 'stream.notify', 'timer.arm']));
+    expect((await sb.database.sql`select state from interactions where id = ${id}`)[0]?.state).toBe('queued');
+
+    sb.relay.start();
+    await expect.poll(async () => (await sb.database.sql`select state, agent_id from interactions where id = ${id}`)[0], { timeout: 5_000 }).toEqual({
+      state: 'offered',
+      agent_id: 'alice',
+    });
+    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+  });
+
+  it('takes over rows a dead process had claimed once their lease lapses', async () => {
+    await sb.relay.stop();
+    const orphan = new Engine({ database: sb.database, config: sb.engine.config });
+    await orphan.setPresence('bob', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
+    // Claimed as the relay claims, then the claimant vanished.
+    await sb.database.sql`update outbox set available_at = now() + interval '1 second', attempts = attempts + 1`;
+    sb.relay.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n).toBeGreaterThan(0);
+    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+  });
+
+  it('arming the same timer twice schedules one job', async () => {
+    const jobId = 'offerTimeout-test-1';
+    const data = { target: { kind: 'interaction' as const, id: '00000000-0000-0000-0000-000000000000' }, event: { type: 'timer.offerTimeout', offerId: 'x' }, fireAt: Date.now() + 60_000 };
+    await sb.timers.arm(jobId, data);
+    await sb.timers.arm(jobId, data);
+    const delayed = await sb.timers.queue.getDelayed();
+    expect(delayed.filter((job) => job.id === jobId)).toHaveLength(1);
+    await sb.timers.cancel(jobId);
+    await sb.timers.cancel(jobId);
+    expect((await sb.timers.queue.getDelayed()).filter((job) => job.id === jobId)).toHaveLength(0);
+  });
+});
