@@ -72,6 +72,16 @@ export const agentEvents = pgTable(
   (t) => [primaryKey({ columns: [t.agentId, t.seq] })],
 );
 
+/** The people who write in, found by their normalized email address or E.164 phone number. */
+export const contacts = pgTable('contacts', {
+  id: uuid('id').primaryKey(),
+  email: text('email').unique(),
+  phone: text('phone').unique(),
+  name: text('name'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 export const interactions = pgTable(
   'interactions',
   {
@@ -117,6 +127,7 @@ export const interactions = pgTable(
     index('interactions_agent_idx').on(t.agentId).where(sql`${t.agentId} is not null`),
     index('interactions_state_idx').on(t.state),
     index('interactions_from_idx').on(t.fromAddress, t.createdAt),
+    index('interactions_contact_idx').on(t.contactId, t.createdAt),
   ],
 );
 

@@ -8,6 +8,7 @@ import { interactionMachine, stageOf, statePath } from '../../machines/interacti
 import type { AgentNotice, InteractionContext, InteractionEvent } from '../../machines/interaction.types.ts';
 import { SwitchboardError } from '../errors.ts';
 import { releaseCapacity } from './agent-capacity.ts';
+import { recentContactHistory } from './contacts.ts';
 import { persistSnapshot, restoreSnapshot, step, type PersistedSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent } from './presence-runtime.ts';
@@ -34,6 +35,23 @@ interface LockedRow {
   timers: Record<string, string>;
   state: string;
   state_path: string;
+}
+
+/** What an agent sees with an offer: the interaction in brief and the contact's recent history. */
+async function offerDetails(tx: TransactionSql, interactionId: string): Promise<Record<string, unknown>> {
+  const [row] = await tx<{ channel: string; reference: number; from_address: string; subject: string | null; category: string | null; priority: number; contact_id: string | null }[]>`
+    select channel, reference, from_address, subject, category, priority, contact_id from interactions where id = ${interactionId}`;
+  if (!row) return {};
+  return {
+    channel: row.channel,
+    reference: Number(row.reference),
+    from: row.from_address,
+    subject: row.subject,
+    category: row.category,
+    priority: row.priority,
+    contactId: row.contact_id,
+    contactHistory: row.contact_id ? await recentContactHistory(tx, row.contact_id, interactionId) : [],
+  };
 }
 
 /** Timer job ids are deterministic and contain no ':' (BullMQ reserves it). */
@@ -126,7 +144,9 @@ export async function applyInteractionEvent(
         const notice = params.notice as AgentNotice;
         const { type, ...data } = notice;
         const payload: Record<string, unknown> =
-          notice.type === 'offer' ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString() } : data;
+          notice.type === 'offer'
+            ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString(), ...(await offerDetails(tx, interactionId)) }
+            : data;
         await appendStreamEvent(tx, String(params.agentId), type, payload, outbox);
         break;
       }

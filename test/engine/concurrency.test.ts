@@ -22,7 +22,7 @@ function config(): ConfigInput {
         role: 'agent' as const,
         token: `agent-token-${String(i).padStart(4, '0')}-abcdefgh`,
         workgroups: ['support'],
-        skills: i % 3 === 0 ? { billing: (i % 10) + 1 } : {},
+        skills: (i % 3 === 0 ? { billing: (i % 10) + 1 } : {}) as Record<string, number>,
         capacity: { email: 2, sms: 1 },
       })),
     ],
