@@ -1,4 +1,5 @@
 /** The channels every Switchboard process starts (each does nothing when it has no configuration). */
 import type { ChannelFactory } from './channel-module.ts';
+import { smsChannel } from './sms/sms-channel.ts';
 
-export const CHANNELS: ChannelFactory[] = [];
+export const CHANNELS: ChannelFactory[] = [smsChannel];

@@ -1,0 +1,81 @@
+// The `sms` ChannelSender the outbound worker calls for each pending SMS (agents' replies,
+// acknowledgements, keyword answers). It refuses for good (PermanentSendError) what can never be sent:
+// a message to a sender who has opted out (checked again here, so a reply queued before a STOP is not
+// sent after it), a text over the number's segment limit, an unknown number, a provider's rejection.
+// Provider unavailability (429, 5xx, network) is rethrown so BullMQ retries with backoff; every
+// attempt carries the message id as idempotency key, so a retry of an attempt that did reach the
+// provider is not sent twice.
+import type { Sql } from 'postgres';
+import { PermanentSendError, type ChannelSender, type OutboundMessage, type SendResult } from '../channel-sender.ts';
+import { SENT_DESPITE_OPT_OUT } from './automatic-reply.ts';
+import { SmsChannelError, SmsProviderRetryableError } from './errors.ts';
+import { sendGenericMessage } from './generic-client.ts';
+import { isOptedOut } from './opt-outs.ts';
+import type { SmsProviderConfig } from './sms-config.ts';
+import type { SmsDirectory } from './sms-directory.ts';
+import { countSegments } from './segments.ts';
+import { sendTwilioMessage, type SentTwilioMessage } from './twilio-client.ts';
+
+export interface SmsSenderOptions {
+  sql: Sql;
+  directory: SmsDirectory;
+  timeoutMs?: number;
+}
+
+/** Where the provider reports this message's delivery status (its id in the query identifies it). */
+export function statusCallbackUrl(provider: SmsProviderConfig, messageId: string): string | undefined {
+  if (provider.webhookBaseUrl === undefined) return undefined;
+  return `${provider.webhookBaseUrl}/webhooks/sms/${encodeURIComponent(provider.id)}/status?messageId=${encodeURIComponent(messageId)}`;
+}
+
+export function createSmsSender(options: SmsSenderOptions): ChannelSender {
+  const { sql, directory } = options;
+  return {
+    async send(message: OutboundMessage): Promise<SendResult> {
+      const number = directory.number(message.fromAddress);
+      if (number === undefined) throw new PermanentSendError('UNKNOWN_NUMBER', `${message.fromAddress} is not a configured SMS number`);
+      const provider = directory.provider(number.provider);
+      if (provider === undefined) throw new PermanentSendError('UNKNOWN_SMS_PROVIDER', `SMS provider "${number.provider}" is not configured`);
+      const kind = typeof message.metadata.kind === 'string' ? message.metadata.kind : 'reply';
+      if (!SENT_DESPITE_OPT_OUT.has(kind) && (await isOptedOut(sql, number.number, message.toAddress))) {
+        throw new PermanentSendError('SMS_OPTED_OUT', `${message.toAddress} has opted out of messages from ${number.number}`);
+      }
+      const count = countSegments(message.body);
+      if (count.segments > number.maxSegments) {
+        throw new PermanentSendError('SMS_TOO_MANY_SEGMENTS', `the message needs ${count.segments} segments; at most ${number.maxSegments} are allowed`);
+      }
+      const secret = directory.secretOf(provider);
+      if (secret === undefined) {
+        throw new PermanentSendError('SMS_PROVIDER_NOT_CONFIGURED', `SMS provider "${provider.id}" has no secret: environment variable ${provider.authTokenEnv ?? ''} is not set`);
+      }
+
+      const common = {
+        from: number.number,
+        to: message.toAddress,
+        body: message.body,
+        statusCallback: statusCallbackUrl(provider, message.id),
+        idempotencyKey: message.id,
+        timeoutMs: options.timeoutMs,
+      };
+      let sent: SentTwilioMessage;
+      try {
+        sent =
+          provider.type === 'twilio'
+            ? await sendTwilioMessage({ ...common, baseUrl: provider.baseUrl, accountSid: provider.accountSid ?? '', authToken: secret })
+            : await sendGenericMessage({ ...common, baseUrl: provider.baseUrl, secret });
+      } catch (error) {
+        if (error instanceof SmsProviderRetryableError) throw error;
+        if (error instanceof SmsChannelError) throw new PermanentSendError(error.code, error.message);
+        throw error;
+      }
+      await sql`
+        insert into sms_message_status (message_id, provider, provider_message_id, status)
+        values (${message.id}, ${provider.id}, ${sent.sid}, ${sent.status})
+        on conflict (message_id, status) do nothing`;
+      return {
+        externalId: sent.sid,
+        metadata: { provider: provider.id, providerStatus: sent.status, encoding: count.encoding, segments: count.segments },
+      };
+    },
+  };
+}
