@@ -1,0 +1,139 @@
+/**
+ * A conversation over real HTTP and SSE: a customer's messages reach the same agent, the agent's reply
+ * reaches the (fake) provider with the right body and is retried after a 500 without being sent
+ * twice, delivery callbacks update the message and show up on the agent's stream, and a customer who
+ * writes again after the interaction closed is routed back to the agent who last handled them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, openEventStream } from '../support/http-client.ts';
+import { COMPANY_NUMBER, TOKENS, startSmsTestBed, type SmsTestBed } from '../support/sms.ts';
+
+let bed: SmsTestBed;
+
+beforeAll(async () => {
+  bed = await startSmsTestBed();
+});
+afterAll(async () => {
+  await bed?.stop();
+});
+
+interface MessageView {
+  id: string;
+  direction: string;
+  body: string;
+  status: string;
+  authorId: string | null;
+}
+interface InteractionView {
+  id: string;
+  state: string;
+  agentId: string | null;
+  targetAgentId: string | null;
+  lastAgentId: string | null;
+  category: string;
+  messages: MessageView[];
+}
+
+const text = (from: string, body: string) => bed.twilio.sendInbound(bed.inboundUrl(), { From: from, To: COMPANY_NUMBER, Body: body });
+
+describe('an SMS conversation', () => {
+  it('reaches the same agent, and the reply reaches the provider after a 500, then reports delivery', async () => {
+    const customer = '+14155550201';
+    const alice = client(bed.sb.url, TOKENS.alice);
+    const events = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.alice);
+    await alice.put('/api/me/status', { status: 'available' });
+    await events.next('status', (e) => e.data.status === 'available');
+
+    expect((await text(customer, 'Hi, my parcel is late')).status).toBe(200);
+    const offer = await events.next('offer');
+    const id = String(offer.data.interactionId);
+    expect((await alice.post(`/api/interactions/${id}/accept`)).body).toMatchObject({ state: 'active', agentId: 'alice' });
+
+    // The acknowledgement went out before anything else.
+    await expect.poll(() => bed.twilio.messages.filter((m) => m.to === customer).length, { timeout: 10_000 }).toBe(1);
+
+    expect((await text(customer, 'It was due Monday')).status).toBe(200);
+    const second = await events.next('customer_message', (e) => e.data.interactionId === id);
+    expect((await text(customer, 'Order 5512')).status).toBe(200);
+    const third = await events.next('customer_message', (e) => e.data.interactionId === id);
+    expect(second.data.messageId).not.toBe(third.data.messageId);
+
+    const thread = await alice.get<InteractionView>(`/api/interactions/${id}`);
+    expect(thread.body.messages.filter((m) => m.direction === 'in').map((m) => m.body)).toEqual(['Hi, my parcel is late', 'It was due Monday', 'Order 5512']);
+    expect(thread.body.messages.map((m) => m.direction)).toEqual(['in', 'out', 'in', 'in']);
+
+    // The provider fails once; BullMQ retries with the same idempotency key and it goes through once.
+    const requestsBefore = bed.twilio.requestCount;
+    bed.twilio.failNext(1, 500);
+    const replied = await alice.post<{ messageId: string }>(`/api/interactions/${id}/reply`, { body: "Sorry! It's out for delivery today." });
+    expect(replied.status).toBe(201);
+    const messageId = replied.body.messageId;
+    await expect.poll(() => bed.twilio.accepted.filter((a) => a.idempotencyToken === messageId).length, { timeout: 15_000, interval: 100 }).toBe(1);
+    expect(bed.twilio.requestCount - requestsBefore).toBeGreaterThanOrEqual(2);
+    const sent = bed.twilio.accepted.find((a) => a.idempotencyToken === messageId);
+    expect(sent?.message).toMatchObject({ to: customer, from: COMPANY_NUMBER, body: "Sorry! It's out for delivery today.", num_segments: '1' });
+    expect(sent?.statusCallback).toBe(`${bed.sb.url}/webhooks/sms/twilio/status?messageId=${messageId}`);
+    const sid = sent?.message.sid ?? '';
+    await expect
+      .poll(async () => (await alice.get<InteractionView>(`/api/interactions/${id}`)).body.messages.find((m) => m.id === messageId)?.status, { timeout: 10_000 })
+      .toBe('sent');
+
+    // Delivery callbacks, to the URL Switchboard gave the provider.
+    const callback = sent?.statusCallback ?? '';
+    expect((await bed.twilio.sendStatusCallback(callback, { MessageSid: sid, MessageStatus: 'sent' })).status).toBe(200);
+    const delivered = await bed.twilio.sendStatusCallback(callback, { MessageSid: sid, MessageStatus: 'delivered' });
+    expect([delivered.status, delivered.body]).toEqual([200, '<?xml version="1.0" encoding="UTF-8"?><Response></Response>']);
+    const statusEvent = await events.next('message_status', (e) => e.data.messageId === messageId && e.data.providerStatus === 'delivered');
+    expect(statusEvent.data).toMatchObject({ interactionId: id, status: 'delivered' });
+
+    // A repeated callback and a late "sent" change nothing.
+    await bed.twilio.sendStatusCallback(callback, { MessageSid: sid, MessageStatus: 'delivered' });
+    await bed.twilio.sendStatusCallback(callback, { MessageSid: sid, MessageStatus: 'queued' });
+    const final = await alice.get<InteractionView>(`/api/interactions/${id}`);
+    expect(final.body.messages.find((m) => m.id === messageId)).toMatchObject({ status: 'delivered', authorId: 'alice' });
+    const history = await bed.sb.database.sql<{ status: string }[]>`select status from sms_message_status where message_id = ${messageId} order by id`;
+    expect(history.map((h) => h.status)).toEqual(['queued', 'sent', 'delivered']);
+    const [row] = await bed.sb.database.sql<{ external_id: string }[]>`select external_id from messages where id = ${messageId}`;
+    expect(row?.external_id).toBe(sid);
+
+    // A failure reported by provider sid alone (no message id in the URL) is found too.
+    const ack = bed.twilio.messages.find((m) => m.to === customer && m.body.startsWith('Thanks'));
+    const failed = await bed.twilio.sendStatusCallback(bed.statusUrl(), { MessageSid: ack?.sid ?? '', MessageStatus: 'undelivered', ErrorCode: '30003' });
+    expect(failed.status).toBe(200);
+    const undelivered = await events.next('message_status', (e) => e.data.status === 'undelivered');
+    expect(undelivered.data).toMatchObject({ interactionId: id, errorCode: '30003' });
+    const unknown = await bed.twilio.sendStatusCallback(bed.statusUrl(), { MessageSid: 'SM' + 'f'.repeat(32), MessageStatus: 'delivered' });
+    expect([unknown.status, JSON.parse(unknown.body).error.code]).toEqual([404, 'UNKNOWN_MESSAGE']);
+
+    await alice.post(`/api/interactions/${id}/done`);
+    await alice.post(`/api/interactions/${id}/wrap-up`, { disposition: 'resolved' });
+    await alice.put('/api/me/status', { status: 'not_ready', reason: 'Lunch' });
+    await events.close();
+  });
+
+  it('routes a customer who writes again to the agent who last handled them', async () => {
+    const customer = '+14155550202';
+    const alice = client(bed.sb.url, TOKENS.alice);
+    const bob = client(bed.sb.url, TOKENS.bob);
+    const bobEvents = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.bob);
+    await alice.put('/api/me/status', { status: 'not_ready', reason: 'Lunch' });
+    await bob.put('/api/me/status', { status: 'available' });
+
+    expect((await text(customer, 'A question about my invoice')).status).toBe(200);
+    const first = await bobEvents.next('offer');
+    const firstId = String(first.data.interactionId);
+    await bob.post(`/api/interactions/${firstId}/accept`);
+    await bob.post(`/api/interactions/${firstId}/done`);
+    await bob.post(`/api/interactions/${firstId}/wrap-up`, { disposition: 'resolved' });
+
+    // Alice is the better at billing, but the category routes replies to the last agent: Bob.
+    await alice.put('/api/me/status', { status: 'available' });
+    expect((await text(customer, 'And now I need a refund')).status).toBe(200);
+    const again = await bobEvents.next('offer', (e) => e.data.interactionId !== firstId);
+    const view = await bob.get<InteractionView>(`/api/interactions/${String(again.data.interactionId)}`);
+    expect(view.body).toMatchObject({ state: 'offered', agentId: 'bob', targetAgentId: 'bob', category: 'billing' });
+    expect(view.body.messages.filter((m) => m.direction === 'in').map((m) => m.body)).toEqual(['And now I need a refund']);
+    await bob.post(`/api/interactions/${String(again.data.interactionId)}/decline`);
+    await bobEvents.close();
+  });
+});
