@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { refineSmsConfig, smsNumberSchema, smsProviderSchema } from '../channels/sms/sms-config.ts';
+import { emailAddressSchema, emailSettingsSchema, mailboxSchema, refineEmailConfig, smtpSchema } from '../channels/email/email-config.ts';
 
 export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -82,6 +83,10 @@ export const configSchema = z
     notReadyReasons: z.array(z.string().min(1).max(64)).default(DEFAULT_NOT_READY_REASONS),
     smsProviders: z.array(smsProviderSchema).default([]),
     smsNumbers: z.array(smsNumberSchema).default([]),
+    mailboxes: z.array(mailboxSchema).default([]),
+    addresses: z.array(emailAddressSchema).default([]),
+    smtp: smtpSchema.nullable().default(null),
+    email: emailSettingsSchema.default(emailSettingsSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -122,6 +127,7 @@ export const configSchema = z
       }
     });
     refineSmsConfig(config, ctx);
+    refineEmailConfig(config, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
