@@ -35,6 +35,11 @@ function eventsFor(snapshot: Snapshot): InteractionEvent[] {
     { type: 'DECLINE', agentId: holder },
     { type: 'REVOKE', reason: 'supervisor' },
     { type: 'REPLY', agentId: holder, messageId: 'm-1' },
+    { type: 'REVIEW_REQUESTED', agentId: holder, messageId: 'm-3', responseId: null },
+    { type: 'REVIEW_APPROVED', supervisorId: 'sup', messageId: 'm-3', authorId: holder, edited: true },
+    { type: 'REVIEW_REJECTED', supervisorId: 'sup', messageId: 'm-3', authorId: holder, comment: 'too curt' },
+    { type: 'REASSIGN', supervisorId: 'sup', toAgentId: 'carol', toWorkgroupId: null, overflowAfterMs: 60_000 },
+    { type: 'REASSIGN', supervisorId: 'sup', toAgentId: null, toWorkgroupId: 'billing', overflowAfterMs: 60_000 },
     { type: 'CUSTOMER_MESSAGE', messageId: 'm-2' },
     { type: 'TRANSFER', agentId: holder, toAgentId: 'carol', toWorkgroupId: null, priority: 50, overflowAfterMs: 60_000 },
     { type: 'TRANSFER', agentId: holder, toAgentId: null, toWorkgroupId: 'billing', priority: 50, overflowAfterMs: 60_000 },
@@ -48,9 +53,11 @@ function eventsFor(snapshot: Snapshot): InteractionEvent[] {
   ];
 }
 
-// Keep the graph finite: a state is its path plus whether it is targeted.
-const serializeState = (snapshot: Snapshot) =>
-  `${statePath(snapshot.value)}|${(snapshot.context as InteractionContext).targetAgentId === null ? 'open' : 'targeted'}`;
+// Keep the graph finite: a state is its path plus whether it is targeted and whether a reply awaits review.
+const serializeState = (snapshot: Snapshot) => {
+  const context = snapshot.context as InteractionContext;
+  return `${statePath(snapshot.value)}|${context.targetAgentId === null ? 'open' : 'targeted'}|${context.pendingReviews.length > 0 ? 'review' : ''}`;
+};
 
 function run(events: InteractionEvent[], targeted = false) {
   let [snapshot] = initialTransition(interactionMachine, input);
@@ -105,6 +112,9 @@ describe('interaction machine', () => {
       'assigned.offered:ACCEPT', 'assigned.offered:DECLINE', 'assigned.offered:timer.offerTimeout', 'assigned.offered:REVOKE',
       'assigned.active:TRANSFER', 'assigned.active:REVOKE', 'assigned.active:DONE',
       'assigned.wrapUp:WRAP_UP', 'assigned.wrapUp:timer.wrapUp',
+      'queued.routing:SET_PRIORITY', 'queued.routing:REASSIGN', 'queued.targeted:REASSIGN',
+      'assigned.active:REVIEW_REQUESTED', 'assigned.active:REVIEW_APPROVED', 'assigned.active:REVIEW_REJECTED',
+      'queued.routing:REVIEW_APPROVED', 'queued.targeted:REVIEW_REJECTED',
     ];
     for (const edge of declared) expect(taken.has(edge), `transition ${edge}`).toBe(true);
   });
@@ -198,6 +208,81 @@ describe('interaction machine', () => {
     expect(chosen.actions.map((a) => a.type)).toContain('releaseAgent');
     const timedOut = run([...base, { type: 'timer.wrapUp', wrapUpSeq: 1 }]);
     expect(timedOut.context.disposition).toBe('resolved');
+  });
+
+  const accepted: InteractionEvent[] = [
+    { type: 'OFFER', offerId: 'o1', agentId: 'alice', timeoutMs: 1, ronaPriorityIncrement: 0 },
+    { type: 'ACCEPT', agentId: 'alice' },
+  ];
+
+  it('holds a reviewed reply until a supervisor approves it, then sends it; the interaction stays where it is', () => {
+    const requested = run([...accepted, { type: 'REVIEW_REQUESTED', agentId: 'alice', messageId: 'm1', responseId: 'greeting' }]);
+    expect(statePath(requested.snapshot.value)).toBe('assigned.active');
+    expect(requested.context.pendingReviews).toEqual(['m1']);
+    expect(requested.actions.map((a) => a.type)).not.toContain('sendMessage');
+    // Not done while a reply waits; another agent cannot ask for a review on it.
+    expect(requested.snapshot.can({ type: 'DONE', agentId: 'alice', wrapUpTimeoutMs: 1, defaultDisposition: 'resolved' })).toBe(false);
+    expect(requested.snapshot.can({ type: 'REVIEW_REQUESTED', agentId: 'bob', messageId: 'm2' })).toBe(false);
+    // A decision on a reply that does not wait is refused.
+    expect(requested.snapshot.can({ type: 'REVIEW_APPROVED', supervisorId: 'sup', messageId: 'other', authorId: 'alice', edited: false })).toBe(false);
+
+    const approved = run([
+      ...accepted,
+      { type: 'REVIEW_REQUESTED', agentId: 'alice', messageId: 'm1' },
+      { type: 'REVIEW_APPROVED', supervisorId: 'sup', messageId: 'm1', authorId: 'alice', edited: true },
+    ]);
+    expect(statePath(approved.snapshot.value)).toBe('assigned.active');
+    expect(approved.context).toMatchObject({ pendingReviews: [], replies: 1 });
+    expect(approved.actions).toContainEqual({ type: 'sendMessage', params: { messageId: 'm1' } });
+    expect(approved.actions.find((a) => a.type === 'notifyAgent')?.params).toEqual({
+      agentId: 'alice',
+      notice: { type: 'review_approved', interactionId: 'i-1', messageId: 'm1', edited: true },
+    });
+    expect(approved.snapshot.can({ type: 'DONE', agentId: 'alice', wrapUpTimeoutMs: 1, defaultDisposition: 'resolved' })).toBe(true);
+  });
+
+  it('returns a rejected reply to its author with the comment, sending nothing, also after the interaction moved', () => {
+    const rejected = run([
+      ...accepted,
+      { type: 'REVIEW_REQUESTED', agentId: 'alice', messageId: 'm1' },
+      { type: 'REVOKE', reason: 'supervisor' },
+      { type: 'REVIEW_REJECTED', supervisorId: 'sup', messageId: 'm1', authorId: 'alice', comment: 'Please add the tracking link' },
+    ]);
+    expect(statePath(rejected.snapshot.value)).toBe('queued.routing');
+    expect(rejected.context.pendingReviews).toEqual([]);
+    expect(rejected.actions.map((a) => a.type)).toEqual(['notifyAgent']);
+    expect(rejected.actions[0]?.params).toEqual({
+      agentId: 'alice',
+      notice: { type: 'review_rejected', interactionId: 'i-1', messageId: 'm1', comment: 'Please add the tracking link' },
+    });
+  });
+
+  it('reassigns a queued interaction to an agent or a workgroup, re-arming the queue', () => {
+    const toAgent = run([{ type: 'REASSIGN', supervisorId: 'sup', toAgentId: 'carol', toWorkgroupId: null, overflowAfterMs: 5_000 }]);
+    expect(statePath(toAgent.snapshot.value)).toBe('queued.targeted');
+    expect(toAgent.context).toMatchObject({ targetAgentId: 'carol', targetSeq: 1, overflowAfterMs: 5_000, workgroup: 'support' });
+    const types = toAgent.actions.map((a) => a.type);
+    expect(types).toEqual(expect.arrayContaining(['xstate.cancel', 'xstate.raise', 'requestRouting']));
+    expect(toAgent.actions).toContainEqual({ type: 'xstate.raise', params: { event: { type: 'timer.overflow', targetSeq: 1 }, id: 'overflow', delay: 5_000 } });
+
+    const toGroup = run([{ type: 'REASSIGN', supervisorId: 'sup', toAgentId: null, toWorkgroupId: 'billing', overflowAfterMs: 5_000 }], true);
+    expect(statePath(toGroup.snapshot.value)).toBe('queued.routing');
+    expect(toGroup.context).toMatchObject({ targetAgentId: null, workgroup: 'billing' });
+    // The overflow armed for the earlier target is stale now.
+    expect(toGroup.snapshot.can({ type: 'timer.overflow', targetSeq: 0 })).toBe(false);
+    expect(toGroup.snapshot.can({ type: 'REASSIGN', supervisorId: 'sup', toAgentId: 'x', toWorkgroupId: 'y', overflowAfterMs: 1 })).toBe(false);
+    const offered = run([{ type: 'OFFER', offerId: 'o1', agentId: 'alice', timeoutMs: 1, ronaPriorityIncrement: 0 }]).snapshot;
+    expect(offered.can({ type: 'REASSIGN', supervisorId: 'sup', toAgentId: null, toWorkgroupId: 'billing', overflowAfterMs: 1 })).toBe(false);
+  });
+
+  it('pulls an interaction back from its agent, who is not offered it again until it is reassigned', () => {
+    const pulled = run([...accepted, { type: 'REVOKE', reason: 'supervisor' }]);
+    expect(statePath(pulled.snapshot.value)).toBe('queued.routing');
+    expect(pulled.context).toMatchObject({ agentId: null, declinedBy: ['alice'] });
+    expect(pulled.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['releaseAgent', 'notifyAgent', 'requestRouting']));
+    expect(pulled.snapshot.can({ type: 'OFFER', offerId: 'o2', agentId: 'alice', timeoutMs: 1, ronaPriorityIncrement: 0 })).toBe(false);
+    const priority = run([...accepted, { type: 'REVOKE', reason: 'supervisor' }, { type: 'SET_PRIORITY', priority: 70 }]);
+    expect(priority.context.priority).toBe(70);
   });
 
   it('is pure: the same events give the same snapshot', () => {

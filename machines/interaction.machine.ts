@@ -4,8 +4,13 @@
  * replays to the same snapshot. Timers are delayed `raise`s with ids; the runtime turns them into
  * durable jobs and their `cancel`s into job removals. Each timer event carries what it was armed for,
  * and a guard drops it when that moment has passed.
+ *
+ * Supervisors act through events too: SET_PRIORITY and REASSIGN while queued, REVOKE to pull an offer
+ * or an interaction back from its agent (who is then not offered it again until it is reassigned), and
+ * the review decisions on agents' replies, which change no state: an approved reply is sent, a
+ * rejected one goes back to its author, and the interaction cannot be done while a reply waits.
  */
-import { assign, cancel, enqueueActions, raise, setup } from 'xstate';
+import { and, assign, cancel, enqueueActions, raise, setup } from 'xstate';
 import type { AgentNotice, InteractionContext, InteractionEvent, InteractionInput } from './interaction.types.ts';
 
 export const NO_ANSWER = 'No answer';
@@ -45,6 +50,10 @@ export const interactionMachine = setup({
       event.type === 'TRANSFER' &&
       event.agentId === context.agentId &&
       (event.toAgentId === null) !== (event.toWorkgroupId === null),
+    validReassign: ({ event }) => event.type === 'REASSIGN' && (event.toAgentId === null) !== (event.toWorkgroupId === null),
+    pendingReview: ({ context, event }) =>
+      (event.type === 'REVIEW_APPROVED' || event.type === 'REVIEW_REJECTED') && (context.pendingReviews ?? []).includes(event.messageId),
+    noPendingReview: ({ context }) => (context.pendingReviews ?? []).length === 0,
   },
 }).createMachine({
   id: 'interaction',
@@ -77,9 +86,40 @@ export const interactionMachine = setup({
     discardReason: null,
     transfers: 0,
     replies: 0,
+    pendingReviews: [],
   }),
   initial: 'received',
   on: {
+    REVIEW_APPROVED: {
+      guard: 'pendingReview',
+      actions: [
+        assign({
+          pendingReviews: ({ context, event }) => context.pendingReviews.filter((id) => id !== event.messageId),
+          replies: ({ context }) => context.replies + 1,
+        }),
+        { type: 'sendMessage', params: ({ event }) => ({ messageId: event.messageId }) },
+        {
+          type: 'notifyAgent',
+          params: ({ context, event }) => ({
+            agentId: event.authorId,
+            notice: { type: 'review_approved', interactionId: context.id, messageId: event.messageId, edited: event.edited },
+          }),
+        },
+      ],
+    },
+    REVIEW_REJECTED: {
+      guard: 'pendingReview',
+      actions: [
+        assign({ pendingReviews: ({ context, event }) => context.pendingReviews.filter((id) => id !== event.messageId) }),
+        {
+          type: 'notifyAgent',
+          params: ({ context, event }) => ({
+            agentId: event.authorId,
+            notice: { type: 'review_rejected', interactionId: context.id, messageId: event.messageId, comment: event.comment },
+          }),
+        },
+      ],
+    },
     CUSTOMER_MESSAGE: {
       actions: enqueueActions(({ context, event, enqueue }) => {
         if (context.agentId !== null) {
@@ -147,6 +187,19 @@ export const interactionMachine = setup({
           ],
         },
         SET_PRIORITY: { actions: assign({ priority: ({ event }) => event.priority }) },
+        // Re-entering the queue re-arms its timers and asks for routing to the new target.
+        REASSIGN: {
+          guard: 'validReassign',
+          target: '#interaction.queued',
+          reenter: true,
+          actions: assign(({ context, event }) => ({
+            workgroup: event.toWorkgroupId ?? context.workgroup,
+            targetAgentId: event.toAgentId,
+            targetSeq: context.targetSeq + 1,
+            overflowAfterMs: event.overflowAfterMs,
+            declinedBy: [],
+          })),
+        },
         OFFER: {
           guard: 'offerAllowed',
           target: 'assigned',
@@ -239,13 +292,16 @@ export const interactionMachine = setup({
             },
             REVOKE: {
               target: '#interaction.queued',
-              actions: {
-                type: 'notifyAgent',
-                params: ({ context, event }) => ({
-                  agentId: context.agentId ?? '',
-                  notice: { type: 'offer_revoked', interactionId: context.id, offerId: context.offerId ?? '', reason: event.reason },
-                }),
-              },
+              actions: [
+                {
+                  type: 'notifyAgent',
+                  params: ({ context, event }) => ({
+                    agentId: context.agentId ?? '',
+                    notice: { type: 'offer_revoked', interactionId: context.id, offerId: context.offerId ?? '', reason: event.reason },
+                  }),
+                },
+                assign({ declinedBy: ({ context }) => [...context.declinedBy, context.agentId ?? ''] }),
+              ],
             },
           },
         },
@@ -257,6 +313,11 @@ export const interactionMachine = setup({
                 assign({ replies: ({ context }) => context.replies + 1 }),
                 { type: 'sendMessage', params: ({ event }) => ({ messageId: event.messageId }) },
               ],
+            },
+            // The reply waits (not sent) until a supervisor decides; see REVIEW_APPROVED and REVIEW_REJECTED.
+            REVIEW_REQUESTED: {
+              guard: 'byHolder',
+              actions: assign({ pendingReviews: ({ context, event }) => [...(context.pendingReviews ?? []), event.messageId] }),
             },
             TRANSFER: {
               guard: 'validTransfer',
@@ -273,16 +334,19 @@ export const interactionMachine = setup({
             },
             REVOKE: {
               target: '#interaction.queued',
-              actions: {
-                type: 'notifyAgent',
-                params: ({ context }) => ({
-                  agentId: context.agentId ?? '',
-                  notice: { type: 'interaction_updated', interactionId: context.id, state: 'queued' },
-                }),
-              },
+              actions: [
+                {
+                  type: 'notifyAgent',
+                  params: ({ context }) => ({
+                    agentId: context.agentId ?? '',
+                    notice: { type: 'interaction_updated', interactionId: context.id, state: 'queued' },
+                  }),
+                },
+                assign({ declinedBy: ({ context }) => [...context.declinedBy, context.agentId ?? ''] }),
+              ],
             },
             DONE: {
-              guard: 'byHolder',
+              guard: and(['byHolder', 'noPendingReview']),
               target: 'wrapUp',
               actions: assign(({ context, event }) => ({
                 wrapUpTimeoutMs: event.wrapUpTimeoutMs,

@@ -40,6 +40,8 @@ export interface InteractionContext {
   discardReason: string | null;
   transfers: number;
   replies: number;
+  /** Agents' replies waiting for a supervisor's review (message ids); the interaction cannot be done while any wait. */
+  pendingReviews: string[];
 }
 
 export interface Categorization {
@@ -63,7 +65,10 @@ export type InteractionEvent =
   | { type: 'ACCEPT'; agentId: string }
   | { type: 'DECLINE'; agentId: string }
   | { type: 'REVOKE'; reason: string }
-  | { type: 'REPLY'; agentId: string; messageId: string }
+  | { type: 'REPLY'; agentId: string; messageId: string; responseId?: string | null }
+  | { type: 'REVIEW_REQUESTED'; agentId: string; messageId: string; responseId?: string | null }
+  | { type: 'REVIEW_APPROVED'; supervisorId: string; messageId: string; authorId: string; edited: boolean }
+  | { type: 'REVIEW_REJECTED'; supervisorId: string; messageId: string; authorId: string; comment: string }
   | { type: 'CUSTOMER_MESSAGE'; messageId: string }
   | {
       type: 'TRANSFER';
@@ -74,6 +79,13 @@ export type InteractionEvent =
       overflowAfterMs: number;
     }
   | { type: 'SET_PRIORITY'; priority: number }
+  | {
+      type: 'REASSIGN';
+      supervisorId: string;
+      toAgentId: string | null;
+      toWorkgroupId: string | null;
+      overflowAfterMs: number;
+    }
   | { type: 'DONE'; agentId: string; wrapUpTimeoutMs: number; defaultDisposition: string }
   | { type: 'WRAP_UP'; agentId: string; disposition: string }
   | { type: 'timer.offerTimeout'; offerId: string }
@@ -88,4 +100,6 @@ export type AgentNotice =
   | { type: 'offer'; interactionId: string; offerId: string; timeoutMs: number }
   | { type: 'offer_revoked'; interactionId: string; offerId: string; reason: string }
   | { type: 'customer_message'; interactionId: string; messageId: string }
-  | { type: 'interaction_updated'; interactionId: string; state: string };
+  | { type: 'interaction_updated'; interactionId: string; state: string }
+  | { type: 'review_approved'; interactionId: string; messageId: string; edited: boolean }
+  | { type: 'review_rejected'; interactionId: string; messageId: string; comment: string };
