@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { refineSmsConfig, smsNumberSchema, smsProviderSchema } from '../channels/sms/sms-config.ts';
+import { deskConfigShape, refineDeskConfig, workgroupDispositionsSchema } from '../desk/desk-config.ts';
 import { emailAddressSchema, emailSettingsSchema, mailboxSchema, refineEmailConfig, smtpSchema } from '../channels/email/email-config.ts';
 
 export const CHANNELS = ['email', 'sms'] as const;
@@ -38,7 +39,7 @@ export const userSchema = z
     path: ['token'],
   });
 
-export const workgroupSchema = z.object({ id, name: z.string().min(1) }).strict();
+export const workgroupSchema = z.object({ id, name: z.string().min(1), dispositions: workgroupDispositionsSchema }).strict();
 
 export const categorySchema = z
   .object({
@@ -81,6 +82,7 @@ export const configSchema = z
       .array(z.object({ code: id, name: z.string().min(1).optional(), default: z.boolean().default(false) }).strict())
       .min(1, 'at least one disposition is needed'),
     notReadyReasons: z.array(z.string().min(1).max(64)).default(DEFAULT_NOT_READY_REASONS),
+    ...deskConfigShape,
     smsProviders: z.array(smsProviderSchema).default([]),
     smsNumbers: z.array(smsNumberSchema).default([]),
     mailboxes: z.array(mailboxSchema).default([]),
@@ -127,6 +129,7 @@ export const configSchema = z
       }
     });
     refineSmsConfig(config, ctx);
+    refineDeskConfig(config, ctx);
     refineEmailConfig(config, ctx);
   });
 
