@@ -45,6 +45,11 @@ export const emailInbound = pgTable(
     /** new, reply, auto_reply, ndr or quarantined */
     kind: text('kind').notNull(),
     reason: text('reason').notNull(),
+    /**
+     * SHA-256 of the sender, subject and body: a message that reuses the Message-ID of a different
+     * one (some software does) is told apart from a second copy of the same message.
+     */
+    contentHash: text('content_hash'),
     size: integer('size').notNull(),
     capturedAt: at('captured_at').notNull().defaultNow(),
   },
@@ -142,6 +147,8 @@ export const emailSends = pgTable('email_sends', {
   /** sending, accepted or rejected */
   status: text('status').notNull(),
   attempts: integer('attempts').notNull().default(0),
+  /** While an attempt is under way: until when it holds the send (a second attempt waits meanwhile). */
+  leaseUntil: at('lease_until'),
   smtpResponse: text('smtp_response'),
   lastError: text('last_error'),
   acceptedAt: at('accepted_at'),
