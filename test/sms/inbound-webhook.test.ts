@@ -148,8 +148,8 @@ describe('a signed inbound SMS', () => {
     const responses = await Promise.all([1, 2, 3, 4, 5].map(() => postSigned(bed.inboundUrl(), params)));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     const after = await storedRows(bed.sb.database.sql);
-    expect(after.inbound - (before.inbound ?? 0)).toBe(1);
-    expect(after.interactions - (before.interactions ?? 0)).toBe(1);
+    expect(after.inbound - before.inbound).toBe(1);
+    expect(after.interactions - before.interactions).toBe(1);
   });
 
   it('to a short code is received', async () => {

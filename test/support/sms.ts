@@ -77,10 +77,19 @@ export async function startSmsTestBed(extra?: (base: SmsConfigInput) => SmsConfi
 }
 
 /** How many rows the SMS intake path writes, to prove a refused request stored nothing. */
-export async function storedRows(sql: Sql): Promise<Record<string, number>> {
-  const [row] = await sql<{ interactions: number; messages: number; inbound: number; opt_outs: number; originals: number }[]>`
+export interface StoredRows {
+  interactions: number;
+  messages: number;
+  inbound: number;
+  opt_outs: number;
+  originals: number;
+}
+
+export async function storedRows(sql: Sql): Promise<StoredRows> {
+  const [row] = await sql<StoredRows[]>`
     select (select count(*)::int from interactions) as interactions, (select count(*)::int from messages) as messages,
            (select count(*)::int from sms_inbound) as inbound, (select count(*)::int from sms_opt_out_events) as opt_outs,
            (select count(*)::int from sms_originals) as originals`;
+  if (!row) throw new Error('no counts');
   return { ...row };
 }

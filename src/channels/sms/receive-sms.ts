@@ -2,8 +2,8 @@
 //
 // 1. Claim the provider's message id (sms_inbound's primary key). A provider's retry finds it taken
 //    and changes nothing; two copies arriving at once wait for each other on the key.
-// 2. Serialize on the conversation (company number + sender), so two quick messages from one
-//    customer cannot both start an interaction.
+// 2. Serialize on the conversation (company number + sender, a transaction-scoped advisory lock taken
+//    with the claim), so two quick messages from one customer cannot both start an interaction.
 // 3. Mask the text with the number's rules before it is stored; keep the original only when the
 //    number's masking says `keepOriginal`.
 // 4. Keywords (the whole message): STOP & co. record an opt-out with its history and queue one
@@ -94,13 +94,13 @@ async function receiveInTransaction(
   const number = sms.number.number;
   const { sender } = sms;
   const messageId = randomUUID();
+  // The claim, and (only when it is new) the conversation's lock, in one round trip.
   const claimed = await tx`
     insert into sms_inbound (provider, provider_message_id, number, sender, message_id, received_at)
     values (${sms.provider}, ${sms.providerMessageId}, ${number}, ${sender}, ${messageId}, ${now})
-    on conflict do nothing returning message_id`;
+    on conflict do nothing
+    returning message_id, pg_advisory_xact_lock(hashtext(${number}), hashtext(${sender})) is not null as locked`;
   if (claimed.length === 0) return { status: 'duplicate' };
-
-  await tx`select pg_advisory_xact_lock(hashtext(${number}), hashtext(${sender}))`;
   const [conversation] = await tx<ConversationRow[]>`
     select
       (select opted_out from sms_opt_outs where number = ${number} and sender = ${sender}) as opted_out,

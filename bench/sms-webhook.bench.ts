@@ -1,0 +1,230 @@
+/**
+ * Inbound SMS webhook to offered. Starts a real Switchboard on a fresh database (real Postgres, real
+ * Redis) with 50 available agents, fires Twilio-signed inbound webhooks from distinct senders over
+ * real HTTP (keep-alive connections, a fixed number in flight), and reports the accepted messages per
+ * second, the webhook's response time percentiles, and how many interactions became offered and how
+ * long that took.
+ *
+ *   npx tsx bench/sms-webhook.bench.ts            prints the figures as JSON
+ *   SMS_BENCH_MESSAGES=5000 SMS_BENCH_CONCURRENCY=64 SMS_BENCH_ACK=1 npx tsx bench/sms-webhook.bench.ts
+ *
+ * SMS_BENCH_ACK=1 also sends each customer an acknowledgement (to a local fake Twilio); SMS_BENCH_IDLE=1
+ * leaves the agents logged out; SMS_BENCH_POOL sets the Postgres pool size (default 16).
+ */
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { encodeFormParams } from '../src/channels/sms/form-params.ts';
+import { computeTwilioSignature, TWILIO_SIGNATURE_HEADER } from '../src/channels/sms/twilio-signature.ts';
+import type { ConfigInput } from '../src/config/schema.ts';
+import { FakeTwilio } from '../test/support/fake-twilio.ts';
+import { freePort } from '../test/support/sms.ts';
+import { startTestSwitchboard } from '../test/support/switchboard.ts';
+
+const AGENTS = 50;
+const CAPACITY = 50;
+const NUMBER = '+14155550100';
+
+function setting(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+function benchConfig(twilio: FakeTwilio, baseUrl: string, acknowledge: boolean): ConfigInput {
+  const agents = Array.from({ length: AGENTS }, (_, index) => ({
+    id: `agent${index}`,
+    name: `Agent ${index}`,
+    role: 'agent' as const,
+    token: `bench-agent-token-${String(index).padStart(4, '0')}-0123456789`,
+    workgroups: ['support'],
+    skills: { english: 1 + (index % 9) },
+    capacity: { email: 0, sms: CAPACITY },
+  }));
+  return {
+    users: [{ id: 'admin', name: 'Admin', role: 'admin', token: 'bench-admin-token-0123456789' }, ...agents],
+    workgroups: [{ id: 'support', name: 'Support' }],
+    categories: [
+      { id: 'billing', rules: ['invoice', 'refund'], workgroup: 'support', skills: [], priority: 10 },
+      { id: 'general', rules: [], workgroup: 'support', skills: ['english'], priority: 1, default: true },
+    ],
+    routing: { offerTimeout: '10m', aging: { every: '1h', add: 1 } },
+    dispositions: [{ code: 'resolved', default: true }],
+    smsProviders: [{ id: 'twilio', accountSid: twilio.accountSid, authToken: twilio.authToken, baseUrl: twilio.url, webhookBaseUrl: baseUrl }],
+    smsNumbers: [{ number: NUMBER, kind: 'long', provider: 'twilio', acknowledgement: acknowledge ? 'Thanks, ref {reference}.' : null }],
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+interface Shot {
+  status: number;
+  ms: number;
+  /** The body of a refused request. */
+  error?: string;
+}
+
+function post(agent: Agent, url: URL, body: string, signature: string): Promise<Shot> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          [TWILIO_SIGNATURE_HEADER]: signature,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const ms = performance.now() - started;
+          resolve(status === 200 ? { status, ms } : { status, ms, error: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A signed inbound message from sender number `index`. */
+function inbound(webhookUrl: string, authToken: string, accountSid: string, index: number) {
+  const sid = `SM${randomBytes(16).toString('hex')}`;
+  const params: Record<string, string> = {
+    MessageSid: sid,
+    SmsSid: sid,
+    AccountSid: accountSid,
+    From: `+1415${2_000_000 + index}`,
+    To: NUMBER,
+    Body: index % 5 === 0 ? `Question about invoice ${index}` : `Hello, I need help with order ${index}`,
+    NumMedia: '0',
+    NumSegments: '1',
+    SmsStatus: 'received',
+    ApiVersion: '2010-04-01',
+  };
+  return { body: encodeFormParams(params), signature: computeTwilioSignature(authToken, webhookUrl, params) };
+}
+
+async function fire(
+  agent: Agent,
+  webhookUrl: string,
+  messages: { body: string; signature: string }[],
+  concurrency: number,
+): Promise<{ shots: Shot[]; seconds: number }> {
+  const url = new URL(webhookUrl);
+  const shots: Shot[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < messages.length) {
+        const message = messages[next++];
+        if (message === undefined) break;
+        shots.push(await post(agent, url, message.body, message.signature));
+      }
+    }),
+  );
+  return { shots, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const total = setting('SMS_BENCH_MESSAGES', 2_000);
+  const concurrency = setting('SMS_BENCH_CONCURRENCY', 32);
+  const warmup = Math.min(200, Math.floor(total / 10));
+  const acknowledge = process.env.SMS_BENCH_ACK === '1';
+  const twilio = await FakeTwilio.start();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const sb = await startTestSwitchboard(benchConfig(twilio, baseUrl, acknowledge), { port, databasePoolSize: setting('SMS_BENCH_POOL', 16) });
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
+    const sql = sb.database.sql;
+    // SMS_BENCH_IDLE=1 leaves the agents logged out: nothing is routed, which isolates the webhook path.
+    const available = process.env.SMS_BENCH_IDLE === '1' ? 0 : AGENTS;
+    for (let index = 0; index < available; index += 1) {
+      await sb.engine.setPresence(`agent${index}`, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'bench');
+    }
+    const webhookUrl = `${baseUrl}/webhooks/sms/twilio`;
+    const all = Array.from({ length: warmup + total }, (_, index) => inbound(webhookUrl, twilio.authToken, twilio.accountSid, index));
+
+    await fire(agent, webhookUrl, all.slice(0, warmup), concurrency);
+    const offeredBefore = await countOffered(sql);
+    const load = (await import('node:os')).loadavg()[0] ?? 0;
+    const measuredFrom = performance.now();
+    const { shots, seconds } = await fire(agent, webhookUrl, all.slice(warmup), concurrency);
+    const accepted = shots.filter((shot) => shot.status === 200).length;
+    const latencies = shots.map((shot) => shot.ms).sort((a, b) => a - b);
+
+    // Offered: every measured message should find a free agent (50 agents x 50 SMS each).
+    const expectedOffered = available === 0 ? 0 : Math.min(total, AGENTS * CAPACITY - offeredBefore);
+    const deadline = Date.now() + 120_000;
+    let offered = 0;
+    while (Date.now() < deadline) {
+      offered = (await countOffered(sql)) - offeredBefore;
+      if (offered >= expectedOffered) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const toOfferedSeconds = (performance.now() - measuredFrom) / 1000;
+    const [states] = await sql<{ interactions: number; queued: number }[]>`
+      select count(*)::int as interactions, count(*) filter (where state = 'queued')::int as queued from interactions`;
+
+    return {
+      name: 'sms-webhook',
+      machine: { cpus: (await import('node:os')).cpus().length, loadAverage1m: round(load) },
+      messages: total,
+      warmup,
+      concurrency,
+      agents: AGENTS,
+      acknowledgements: acknowledge,
+      accepted,
+      refused: total - accepted,
+      refusals: Object.fromEntries(
+        [...new Set(shots.filter((shot) => shot.status !== 200).map((shot) => `${shot.status} ${shot.error ?? ''}`))].map((key) => [
+          key,
+          shots.filter((shot) => `${shot.status} ${shot.error ?? ''}` === key).length,
+        ]),
+      ),
+      acceptedPerSecond: round(accepted / seconds, 1),
+      webhookMs: {
+        p50: round(percentile(latencies, 50)),
+        p90: round(percentile(latencies, 90)),
+        p99: round(percentile(latencies, 99)),
+        max: round(latencies[latencies.length - 1] ?? Number.NaN),
+      },
+      offered,
+      expectedOffered,
+      stillQueued: states?.queued ?? 0,
+      interactionsStored: states?.interactions ?? 0,
+      secondsUntilAllOffered: offered >= expectedOffered ? round(toOfferedSeconds) : null,
+      targets: { acceptedPerSecond: 1_000, p99Ms: 50 },
+      met: { acceptedPerSecond: accepted / seconds >= 1_000, p99: percentile(latencies, 99) < 50 },
+    };
+  } finally {
+    agent.destroy();
+    await sb.stop();
+    await twilio.close();
+  }
+}
+
+async function countOffered(sql: Awaited<ReturnType<typeof startTestSwitchboard>>['database']['sql']): Promise<number> {
+  const [row] = await sql<{ offered: number }[]>`select count(*)::int as offered from interactions where state = 'offered'`;
+  return row?.offered ?? 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await run();
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
