@@ -26,6 +26,7 @@ export const ERRORS = {
   UNKNOWN_MESSAGE: { status: 404, message: 'No message is known by this id' },
   SMS_OPTED_OUT: { status: 409, message: 'The recipient has opted out of messages from this number' },
   SMS_TOO_MANY_SEGMENTS: { status: 400, message: 'The message needs more SMS segments than allowed' },
+  NOT_AN_EMAIL_INTERACTION: { status: 409, message: 'This is not an email interaction' },
   CONFIG_INVALID: { status: 400, message: 'The configuration is invalid' },
   UNKNOWN_CONFIG_SECTION: { status: 404, message: 'No configuration section has this name' },
   CONFIG_ITEM_NOT_FOUND: { status: 404, message: 'No configuration item has this id' },
