@@ -38,8 +38,11 @@ export async function freePort(): Promise<number> {
 
 export type SmsConfigInput = Pick<ConfigInput, 'smsProviders' | 'smsNumbers'> & Partial<ConfigInput>;
 
+/** Adds to the SMS configuration; `baseUrl` is the Switchboard's own (for further providers' webhookBaseUrl). */
+export type SmsConfigExtra = (base: SmsConfigInput, baseUrl: string) => SmsConfigInput;
+
 /** The two-agent configuration plus one Twilio provider and one long code; `extra` may add more. */
-export function smsConfig(twilio: FakeTwilio, baseUrl: string, extra: (base: SmsConfigInput) => SmsConfigInput = (base) => base): ConfigInput {
+export function smsConfig(twilio: FakeTwilio, baseUrl: string, extra: SmsConfigExtra = (base) => base): ConfigInput {
   const base: SmsConfigInput = {
     smsProviders: [
       { id: 'twilio', type: 'twilio', accountSid: twilio.accountSid, authToken: twilio.authToken, baseUrl: twilio.url, webhookBaseUrl: baseUrl },
@@ -56,10 +59,10 @@ export function smsConfig(twilio: FakeTwilio, baseUrl: string, extra: (base: Sms
       },
     ],
   };
-  return twoAgentConfig(extra(base));
+  return twoAgentConfig(extra(base, baseUrl));
 }
 
-export async function startSmsTestBed(extra?: (base: SmsConfigInput) => SmsConfigInput): Promise<SmsTestBed> {
+export async function startSmsTestBed(extra?: SmsConfigExtra): Promise<SmsTestBed> {
   const twilio = await FakeTwilio.start();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
