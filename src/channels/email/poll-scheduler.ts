@@ -1,0 +1,89 @@
+// Polling on BullMQ: one job scheduler per configured mailbox (`every: pollEvery`), a worker that
+// runs the polls, and schedulers of mailboxes no longer configured removed. Every worker process
+// keeps the schedulers in line with its configuration (upserting one is idempotent), and checks again
+// periodically so a replaced configuration takes effect. Two polls of one mailbox never overlap:
+// MailboxPoller holds the mailbox's lock.
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { EmailDirectory } from './email-directory.ts';
+import type { MailboxPoller } from './mailbox-poller.ts';
+
+export const EMAIL_POLL_QUEUE = 'email-poll';
+const RESYNC_MS = 30_000;
+const MAX_CONCURRENCY = 16;
+
+interface PollJobData {
+  mailboxId: string;
+}
+
+export interface PollSchedulerOptions {
+  connectRedis: () => Redis;
+  prefix: string;
+  directory: EmailDirectory;
+  poller: MailboxPoller;
+  logger: Logger;
+}
+
+export class PollScheduler {
+  readonly #options: PollSchedulerOptions;
+  #queue: Queue<PollJobData> | null = null;
+  #worker: Worker<PollJobData> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #synced = '';
+
+  constructor(options: PollSchedulerOptions) {
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    const { prefix, logger, poller } = this.#options;
+    this.#queue = new Queue<PollJobData>(EMAIL_POLL_QUEUE, { connection: this.#options.connectRedis(), prefix });
+    await this.sync();
+    const concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, this.#options.directory.mailboxes().length));
+    this.#worker = new Worker<PollJobData>(
+      EMAIL_POLL_QUEUE,
+      async (job) => {
+        const report = await poller.poll(job.data.mailboxId);
+        return report.status;
+      },
+      { connection: this.#options.connectRedis(), prefix, concurrency },
+    );
+    this.#worker.on('error', (error) => logger.error({ err: error, channel: 'email' }, 'mailbox poll worker error'));
+    this.#timer = setInterval(() => {
+      this.sync().catch((error: unknown) => logger.warn({ err: error, channel: 'email' }, 'could not update mailbox poll schedules'));
+    }, RESYNC_MS);
+    this.#timer.unref();
+  }
+
+  /** Upserts a scheduler per configured mailbox and removes the others; does nothing when the configuration is unchanged. */
+  async sync(): Promise<void> {
+    const queue = this.#queue;
+    if (!queue) return;
+    const mailboxes = this.#options.directory.mailboxes();
+    const signature = JSON.stringify(mailboxes.map((mailbox) => [mailbox.id, mailbox.pollEvery]));
+    if (signature === this.#synced) return;
+    for (const mailbox of mailboxes) {
+      await queue.upsertJobScheduler(
+        mailbox.id,
+        { every: Math.max(100, mailbox.pollEvery) },
+        { name: 'poll', data: { mailboxId: mailbox.id }, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+      );
+    }
+    const configured = new Set(mailboxes.map((mailbox) => mailbox.id));
+    for (const scheduler of await queue.getJobSchedulers()) {
+      const id = scheduler.id ?? scheduler.key;
+      if (!configured.has(id)) await queue.removeJobScheduler(id);
+    }
+    this.#synced = signature;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#worker?.close();
+    await this.#queue?.close();
+    this.#worker = null;
+    this.#queue = null;
+  }
+}
