@@ -5,19 +5,25 @@
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { startDeskWorker } from '../workers/desk.worker.ts';
 import { startOutboundWorker } from '../workers/outbound.worker.ts';
 import { startTimerWorker } from '../workers/timer.worker.ts';
+import { ConfigSync } from './admin/config-sync.ts';
+import { activateStartupConfig } from './admin/startup-config.ts';
 import type { RunningChannel } from './channels/channel-module.ts';
 import type { ChannelSender } from './channels/channel-sender.ts';
 import { CHANNELS } from './channels/registry.ts';
 import { ConfigStore } from './config/config-store.ts';
 import type { Config } from './config/schema.ts';
 import { connectDatabase, migrateDatabase, type Database } from './db/client.ts';
+import { createDeskDispatcher } from './desk/desk-dispatch.ts';
+import { DeskQueue } from './desk/desk-queue.ts';
+import { ReviewActions } from './desk/reviews.ts';
+import { SupervisorActions } from './desk/supervisor-actions.ts';
 import { AgentActions } from './engine/agent-actions.ts';
 import { Engine } from './engine/engine.ts';
 import { createDispatcher } from './engine/outbox-dispatch.ts';
 import { OutboxRelay } from './engine/outbox-relay.ts';
-import { syncConfig } from './engine/sync-config.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import type { HttpContext } from './http/context.ts';
 import { StreamHub } from './http/stream-hub.ts';
@@ -28,6 +34,7 @@ import { TimerQueue } from './queues/timer-queue.ts';
 export interface SwitchboardOptions {
   databaseUrl: string;
   redisUrl: string;
+  /** The start-up configuration: it seeds the stored one, and replaces it when its content changed (admin/startup-config.ts). */
   config: Config;
   logger: Logger;
   /** Key prefix of every BullMQ queue and pub/sub channel of this deployment. */
@@ -47,6 +54,8 @@ export interface SwitchboardOptions {
   timerConcurrency?: number;
   onTimerFired?: (latenessMs: number, applied: boolean) => void;
   databasePoolSize?: number;
+  /** How often a process checks for a configuration change it was not told of (default 10 s). */
+  configPollMs?: number;
 }
 
 export interface Switchboard {
@@ -58,6 +67,7 @@ export interface Switchboard {
   app: FastifyInstance | null;
   url: string | null;
   context: HttpContext;
+  configSync: ConfigSync;
   close(): Promise<void>;
 }
 
@@ -70,23 +80,42 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   await migrateDatabase(database);
   const config = new ConfigStore(options.config);
   const engine = new Engine({ database, config });
-  await syncConfig(engine, options.config);
+  const startup = await activateStartupConfig(engine, options.config);
+  config.replace(startup.config, startup.version);
 
   const queueConnection = connectRedis(options.redisUrl);
   const workerConnection = connectRedis(options.redisUrl);
   const publisher = connectRedis(options.redisUrl);
   const subscriber = connectRedis(options.redisUrl);
+  const configSubscriber = connectRedis(options.redisUrl);
   const timers = new TimerQueue(queueConnection, prefix);
+  const deskQueue = new DeskQueue(queueConnection, prefix);
   const outbound = new Queue<OutboundJobData>(QUEUES.outbound, { connection: queueConnection, prefix });
   const hub = new StreamHub({ sql: database.sql, publisher, subscriber, prefix });
   await hub.start();
+  const configSync = new ConfigSync({
+    sql: database.sql,
+    store: config,
+    publisher,
+    subscriber: configSubscriber,
+    prefix,
+    logger,
+    pollMs: options.configPollMs,
+  });
+  await configSync.start();
 
   const relay = new OutboxRelay({
     sql: database.sql,
     logger,
     pollMs: options.relayPollMs ?? 1_000,
     leaseMs: options.outboxLeaseMs ?? 30_000,
-    dispatch: createDispatcher({ engine, timers, outbound, notifyStream: (userId) => hub.notify(userId) }),
+    dispatch: createDispatcher({
+      engine,
+      timers,
+      outbound,
+      notifyStream: (userId) => hub.notify(userId),
+      desk: createDeskDispatcher({ config, deskQueue, publishConfig: async (version) => void (await configSync.publish(version)) }),
+    }),
   });
   const stopKicking = engine.onCommitted(() => relay.kick());
   relay.start();
@@ -127,12 +156,14 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         onFired: options.onTimerFired,
       }),
       startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders, lockMs: options.jobLockMs }),
+      startDeskWorker({ engine, connection: workerConnection, prefix, logger, lockMs: options.jobLockMs }),
     );
   }
 
   const replyChecks = new Map(channels.flatMap((channel) => [...(channel.replyChecks ?? [])]));
   const actions = new AgentActions(engine, replyChecks);
-  const context: HttpContext = { engine, actions, database, hub, logger, openStreams: new Set(), health: new Map() };
+  const desk = { reviews: new ReviewActions(engine, replyChecks), supervisor: new SupervisorActions(engine) };
+  const context: HttpContext = { engine, actions, desk, database, hub, logger, openStreams: new Set(), health: new Map() };
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   for (const channel of channels) if (channel.health) context.health.set(channel.name, channel.health);
@@ -150,10 +181,10 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await Promise.all(channels.map((channel) => channel.stop()));
       stopKicking();
       await relay.stop();
-      await Promise.all([timers.close(), outbound.close(), hub.stop()]);
-      for (const connection of [queueConnection, workerConnection, publisher, subscriber, ...extraConnections]) connection.disconnect();
+      await Promise.all([timers.close(), deskQueue.close(), outbound.close(), hub.stop(), configSync.stop()]);
+      for (const connection of [queueConnection, workerConnection, publisher, subscriber, configSubscriber, ...extraConnections]) connection.disconnect();
       await database.close();
     })());
 
-  return { engine, actions, database, relay, timers, app, url, context, close };
+  return { engine, actions, database, relay, timers, app, url, context, configSync, close };
 }

@@ -6,6 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import type { ReplyCheck } from '../channels/channel-module.ts';
+import { composeReply } from '../desk/compose-reply.ts';
+import { defaultDispositionFor, dispositionsFor } from '../desk/dispositions.ts';
+import { requestReview } from '../desk/reviews.ts';
 import { SwitchboardError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import { applyInteractionEvent, lockInteraction, type TransitionResult } from './interaction-runtime.ts';
@@ -54,24 +57,44 @@ export class AgentActions {
     return this.#act(interactionId, agentId, { type: 'DECLINE', agentId });
   }
 
-  /** Records the agent's message (pending) and hands it to the channel through the outbox. */
-  reply(interactionId: string, agentId: string, body: string): Promise<{ messageId: string; result: TransitionResult }> {
+  /**
+   * Records the agent's message (pending) and hands it to the channel through the outbox; or, when the
+   * agent, workgroup or category is flagged for review, stores it `pending_review` and queues a review.
+   * With a standard response, its placeholders are filled and its id recorded.
+   */
+  reply(
+    interactionId: string,
+    agentId: string,
+    text: string | null,
+    options: { responseId?: string | null } = {},
+  ): Promise<{ messageId: string; result: TransitionResult; status: 'pending' | 'pending_review'; reviewId: string | null }> {
     return this.#engine.transaction(async (tx, outbox, now) => {
       const messageId = randomUUID();
-      const [interaction] = await tx<{ channel: string; from_address: string; to_address: string; subject: string | null }[]>`
-        select channel, from_address, to_address, subject from interactions where id = ${interactionId}`;
+      const [interaction] = await tx<{ channel: string; from_address: string; to_address: string; subject: string | null; agent_id: string | null }[]>`
+        select channel, from_address, to_address, subject, agent_id from interactions where id = ${interactionId}`;
       if (!interaction) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
+      if (interaction.agent_id !== agentId) throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
+      const composed = await composeReply(tx, this.#engine.config.current(), { interactionId, agentId, body: text, responseId: options.responseId ?? null });
+      const { body, responseId } = composed;
+      const status = composed.review ? 'pending_review' : 'pending';
       const check = this.#replyChecks.get(interaction.channel);
       if (check) {
         await check(tx, { interactionId, channel: interaction.channel, from: interaction.to_address, to: interaction.from_address, body, agentId });
       }
       const subject = interaction.subject === null ? null : /^re:/i.test(interaction.subject) ? interaction.subject : `Re: ${interaction.subject}`;
+      const metadata = responseId === null ? {} : { responseId };
       await tx`
-        insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, created_at, updated_at)
+        insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, metadata, created_at, updated_at)
         values (${messageId}, ${interactionId}, 'out', ${interaction.channel}, ${interaction.to_address}, ${interaction.from_address},
-                ${subject}, ${body}, ${agentId}, 'pending', ${now}, ${now})`;
-      const result = await actAsHolder(tx, interactionId, agentId, { type: 'REPLY', agentId, messageId }, now, outbox);
-      return { messageId, result };
+                ${subject}, ${body}, ${agentId}, ${status}, ${tx.json(metadata)}, ${now}, ${now})`;
+      const event: InteractionEvent = composed.review
+        ? { type: 'REVIEW_REQUESTED', agentId, messageId, responseId }
+        : { type: 'REPLY', agentId, messageId, responseId };
+      const result = await actAsHolder(tx, interactionId, agentId, event, now, outbox);
+      const reviewId = composed.review
+        ? await requestReview(tx, { interactionId, messageId, workgroup: composed.workgroup, category: composed.category, agentId, responseId, body }, now, outbox)
+        : null;
+      return { messageId, result, status, reviewId };
     });
   }
 
@@ -105,19 +128,36 @@ export class AgentActions {
     });
   }
 
+  /** Wrap-up follows; its default disposition is the interaction's workgroup's. Refused while a reply waits for review. */
   done(interactionId: string, agentId: string): Promise<TransitionResult> {
-    const config = this.#engine.config;
-    return this.#act(interactionId, agentId, {
-      type: 'DONE',
-      agentId,
-      wrapUpTimeoutMs: config.current().routing.wrapUpTimeout,
-      defaultDisposition: config.defaultDisposition(),
+    const config = this.#engine.config.current();
+    return this.#engine.transaction(async (tx, outbox, now) => {
+      const record = await lockInteraction(tx, interactionId);
+      if (record.context.agentId === agentId && (record.context.pendingReviews ?? []).length > 0) {
+        throw new SwitchboardError('REVIEW_PENDING', `a reply on interaction ${interactionId} waits for review`);
+      }
+      const event: InteractionEvent = {
+        type: 'DONE',
+        agentId,
+        wrapUpTimeoutMs: config.routing.wrapUpTimeout,
+        defaultDisposition: defaultDispositionFor(config, record.context.workgroup),
+      };
+      return actAsHolder(tx, interactionId, agentId, event, now, outbox);
     });
   }
 
+  /** Accepts only the dispositions of the interaction's workgroup (or the global list). */
   wrapUp(interactionId: string, agentId: string, disposition: string): Promise<TransitionResult> {
-    const known = this.#engine.config.current().dispositions.some((d) => d.code === disposition);
-    if (!known) throw new SwitchboardError('UNKNOWN_DISPOSITION', `unknown disposition "${disposition}"`);
-    return this.#act(interactionId, agentId, { type: 'WRAP_UP', agentId, disposition });
+    const config = this.#engine.config.current();
+    return this.#engine.transaction(async (tx, outbox, now) => {
+      const record = await lockInteraction(tx, interactionId);
+      const allowed = dispositionsFor(config, record.context.workgroup).map((d) => d.code);
+      if (!allowed.includes(disposition)) {
+        throw new SwitchboardError('UNKNOWN_DISPOSITION', `unknown disposition "${disposition}" for workgroup ${record.context.workgroup ?? '(none)'}`, {
+          allowed,
+        });
+      }
+      return actAsHolder(tx, interactionId, agentId, { type: 'WRAP_UP', agentId, disposition }, now, outbox);
+    });
   }
 }

@@ -6,6 +6,8 @@
 import type { TransactionSql } from 'postgres';
 import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
 import type { AgentNotice, InteractionContext, InteractionEvent } from '../../machines/interaction.types.ts';
+import { suggestResponses } from '../desk/responses.ts';
+import { observeInteractionTransition } from '../desk/transition-observer.ts';
 import { SwitchboardError } from '../errors.ts';
 import { releaseCapacity } from './agent-capacity.ts';
 import { recentContactHistory } from './contacts.ts';
@@ -37,7 +39,7 @@ interface LockedRow {
   state_path: string;
 }
 
-/** What an agent sees with an offer: the interaction in brief and the contact's recent history. */
+/** What an agent sees with an offer: the interaction in brief, the contact's recent history and suggested responses. */
 async function offerDetails(tx: TransactionSql, interactionId: string): Promise<Record<string, unknown>> {
   const [row] = await tx<{ channel: string; reference: number; from_address: string; subject: string | null; category: string | null; priority: number; contact_id: string | null }[]>`
     select channel, reference, from_address, subject, category, priority, contact_id from interactions where id = ${interactionId}`;
@@ -51,6 +53,7 @@ async function offerDetails(tx: TransactionSql, interactionId: string): Promise<
     priority: row.priority,
     contactId: row.contact_id,
     contactHistory: row.contact_id ? await recentContactHistory(tx, row.contact_id, interactionId) : [],
+    suggestions: await suggestResponses(tx, interactionId, 3),
   };
 }
 
@@ -175,6 +178,12 @@ export async function applyInteractionEvent(
     insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
     values (${interactionId}, ${version}, ${event.type}, ${tx.json(event as never)}, ${actor}, ${now}, ${state}, ${path},
             ${context.workgroup}, ${context.agentId}, ${context.priority})`;
+
+  await observeInteractionTransition(
+    tx,
+    { interactionId, seq: version, eventType: event.type, actor, now, before, after: { state, context } },
+    outbox,
+  );
 
   return {
     handled: true,

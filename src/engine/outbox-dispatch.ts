@@ -1,5 +1,6 @@
 /** What each kind of outbox row does once its transaction has committed. Every branch is idempotent. */
 import type { Queue } from 'bullmq';
+import type { DeskOutboxEntry } from '../desk/desk-outbox.ts';
 import type { OutboundJobData } from '../queues/names.ts';
 import type { TimerQueue } from '../queues/timer-queue.ts';
 import type { Engine } from './engine.ts';
@@ -10,6 +11,8 @@ export interface DispatchDeps {
   timers: TimerQueue;
   outbound: Queue<OutboundJobData>;
   notifyStream: (userId: string) => Promise<void>;
+  /** Supervisor snapshots, alert timers and configuration changes. */
+  desk: (entry: DeskOutboxEntry) => Promise<void>;
 }
 
 export function createDispatcher(deps: DispatchDeps): (entry: OutboxEntry) => Promise<void> {
@@ -42,6 +45,11 @@ export function createDispatcher(deps: DispatchDeps): (entry: OutboxEntry) => Pr
           removeOnComplete: { count: 10_000 },
           removeOnFail: { count: 10_000 },
         });
+        return;
+      case 'desk.changed':
+      case 'alert.watch':
+      case 'config.changed':
+        await deps.desk(entry);
         return;
       default: {
         const unknown: never = entry;

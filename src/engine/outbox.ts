@@ -1,5 +1,6 @@
 /** Side effects that leave a transaction: written with it, dispatched after it commits (at least once). */
 import type { TransactionSql } from 'postgres';
+import type { DeskOutboxEntry } from '../desk/desk-outbox.ts';
 
 export type OutboxEntry =
   | { kind: 'timer.arm'; payload: { jobId: string; fireAt: number; target: TimerTarget; event: Record<string, unknown> } }
@@ -7,7 +8,8 @@ export type OutboxEntry =
   | { kind: 'route.interaction'; payload: { interactionId: string } }
   | { kind: 'route.agent'; payload: { agentId: string } }
   | { kind: 'stream.notify'; payload: { userId: string } }
-  | { kind: 'message.send'; payload: { messageId: string; channel: string } };
+  | { kind: 'message.send'; payload: { messageId: string; channel: string } }
+  | DeskOutboxEntry;
 
 export type OutboxKind = OutboxEntry['kind'];
 export type TimerTarget = { kind: 'interaction'; id: string };

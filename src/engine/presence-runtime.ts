@@ -4,6 +4,7 @@
  */
 import type { TransactionSql } from 'postgres';
 import { agentPresenceMachine, type PresenceContext, type PresenceEvent, type PresenceStatus } from '../../machines/agent-presence.machine.ts';
+import { noteDeskChange } from '../desk/desk-outbox.ts';
 import { SwitchboardError } from '../errors.ts';
 import { persistSnapshot, restoreSnapshot, step, type PersistedSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
@@ -55,5 +56,6 @@ export async function applyPresenceEvent(
   await tx`
     insert into agent_events (agent_id, seq, type, event, actor, at, status, reason)
     values (${agentId}, ${seq}, ${event.type}, ${tx.json(event as never)}, ${actor}, ${now}, ${status}, ${context.reason})`;
+  noteDeskChange(outbox, [], [agentId]);
   return { handled: true, status, reason: context.reason, since: context.since };
 }

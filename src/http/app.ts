@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.ts';
 import type { HttpContext } from './context.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { deskRoutes } from './routes/desk-routes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { interactionActionRoutes } from './routes/interaction-actions.ts';
 import { interactionRoutes } from './routes/interactions.ts';
@@ -47,11 +48,12 @@ export async function buildApp(context: HttpContext, options: AppOptions = {}): 
     allowList: (request) => request.url === '/healthz',
   });
 
-  registerAuth(app, context.database.sql);
+  registerAuth(app, context.database.sql, context.engine.config);
   healthRoutes(app, context);
   interactionRoutes(app, context);
   interactionActionRoutes(app, context);
   meRoutes(app, context);
+  deskRoutes(app, context);
   for (const plugin of options.plugins ?? []) await plugin(app, context);
 
   // End event streams first, or close would wait for them forever.

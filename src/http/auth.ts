@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Sql } from 'postgres';
+import type { ConfigStore } from '../config/config-store.ts';
 import type { Role } from '../config/schema.ts';
 import { hashToken } from '../auth/tokens.ts';
 import { SwitchboardError } from '../errors.ts';
@@ -28,8 +29,11 @@ declare module 'fastify' {
 
 const CACHE_MS = 5_000;
 
-export function registerAuth(app: FastifyInstance, sql: Sql): void {
+/** Tokens are cached briefly; a configuration change (users, roles, tokens) empties the cache at once. */
+export function registerAuth(app: FastifyInstance, sql: Sql, config?: ConfigStore): void {
   const cache = new Map<string, { caller: Caller | null; until: number }>();
+  const stopListening = config?.onReplace(() => cache.clear());
+  if (stopListening) app.addHook('onClose', async () => void stopListening());
   const lookup = async (token: string): Promise<Caller | null> => {
     const hash = hashToken(token);
     const cached = cache.get(hash);

@@ -12,6 +12,8 @@ export interface SseOptions {
   userId: string;
   /** Events sent first, without ids (a snapshot of the present), when the client is not resuming. */
   initial?: () => Promise<{ type: string; data: Record<string, unknown> }[]>;
+  /** Which of the stream's events this connection sends (e.g. a supervisor's workgroups); all when absent. */
+  filter?: (event: StreamEvent) => boolean;
   open: Set<() => void>;
 }
 
@@ -52,7 +54,9 @@ export async function serveEventStream(request: FastifyRequest, reply: FastifyRe
         batch = await options.hub.read(options.userId, cursor);
         for (const event of batch) {
           if (closed) return;
-          raw.write(frame({ id: event.id, type: event.type, data: { ...event.data, at: event.at.toISOString() } }));
+          if (!options.filter || options.filter(event)) {
+            raw.write(frame({ id: event.id, type: event.type, data: { ...event.data, at: event.at.toISOString() } }));
+          }
           cursor = event.id;
         }
       } while (batch.length > 0 && !closed);

@@ -8,7 +8,11 @@ import { schemaOf } from '../validation.ts';
 import { MAX_BODY_CHARACTERS } from './interactions.ts';
 
 const idParams = z.object({ id: z.string() });
-const replyBody = z.object({ body: z.string().min(1).max(MAX_BODY_CHARACTERS) }).strict();
+/** The agent's text, or a standard response (its placeholders filled), or a response the agent edited (both). */
+const replyBody = z
+  .object({ body: z.string().min(1).max(MAX_BODY_CHARACTERS).optional(), responseId: z.string().min(1).max(64).optional() })
+  .strict()
+  .refine((reply) => reply.body !== undefined || reply.responseId !== undefined, { message: 'body or responseId is required', path: ['body'] });
 const transferBody = z.union([
   z.object({ agentId: z.string().min(1) }).strict(),
   z.object({ workgroupId: z.string().min(1) }).strict(),
@@ -53,8 +57,9 @@ export function interactionActionRoutes(app: FastifyInstance, context: HttpConte
     { config: agentOnly, schema: { tags: ['agent'], params: schemaOf(idParams), body: schemaOf(replyBody) } },
     async (request, reply) => {
       await guard(request.params.id);
-      const { messageId, result } = await actions.reply(request.params.id, request.caller.id, request.body.body);
-      return reply.status(201).send({ ...outcome(result), messageId });
+      const { body, responseId } = request.body;
+      const sent = await actions.reply(request.params.id, request.caller.id, body ?? null, { responseId: responseId ?? null });
+      return reply.status(201).send({ ...outcome(sent.result), messageId: sent.messageId, status: sent.status, reviewId: sent.reviewId });
     },
   );
 

@@ -1,0 +1,71 @@
+/**
+ * The desk's delayed work on BullMQ, with deterministic job ids so any number of processes agree:
+ * - a supervisor snapshot of a workgroup, at most one per workgroup and second: every change in second
+ *   s schedules job `queue-<workgroup>-<s>` to run at the end of that second; later changes in the same
+ *   second find the job there and add nothing (completed jobs are kept a minute for that);
+ * - an alert timer per rule, interaction and watch (`alert-<rule>-<interaction>-<seq>`), which re-checks
+ *   when it fires that the interaction has not moved.
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AlertRuleConfig } from './desk-config.ts';
+import type { AlertWatchPayload } from './desk-outbox.ts';
+
+export const DESK_QUEUE = 'desk';
+
+export type DeskJobData =
+  | { kind: 'queue-snapshot'; workgroup: string }
+  | ({ kind: 'alert'; ruleId: string; thresholdMs: number } & AlertWatchPayload);
+
+export class DeskQueue {
+  readonly queue: Queue<DeskJobData>;
+  /** Snapshots this process has scheduled already, by `<workgroup>-<second>` (spares Redis round trips only). */
+  readonly #scheduled = new Set<string>();
+  #second = 0;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<DeskJobData>(DESK_QUEUE, { connection, prefix });
+  }
+
+  async scheduleSnapshot(workgroup: string, now = Date.now()): Promise<void> {
+    const second = Math.floor(now / 1_000);
+    if (second !== this.#second) {
+      this.#scheduled.clear();
+      this.#second = second;
+    }
+    const key = `${workgroup}-${second}`;
+    if (this.#scheduled.has(key)) return;
+    await this.queue.add(
+      'queue-snapshot',
+      { kind: 'queue-snapshot', workgroup },
+      {
+        jobId: `queue-${key}`,
+        delay: (second + 1) * 1_000 - now,
+        removeOnComplete: { age: 60 },
+        removeOnFail: { age: 3_600 },
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 200 },
+      },
+    );
+    this.#scheduled.add(key);
+  }
+
+  async armAlert(watch: AlertWatchPayload, rule: AlertRuleConfig, now = Date.now()): Promise<void> {
+    await this.queue.add(
+      'alert',
+      { kind: 'alert', ruleId: rule.id, thresholdMs: rule.after, ...watch },
+      {
+        jobId: `alert-${rule.id}-${watch.interactionId}-${watch.enteredSeq}`,
+        delay: Math.max(0, watch.enteredAt + rule.after - now),
+        removeOnComplete: true,
+        removeOnFail: { count: 10_000 },
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 200 },
+      },
+    );
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Runs the desk's delayed jobs: a workgroup's supervisor snapshot (at most one per workgroup and
+ * second; see desk-queue.ts) and aged-item alert timers, each in one transaction.
+ */
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { raiseAlert } from '../src/desk/alerts.ts';
+import { DESK_QUEUE, type DeskJobData } from '../src/desk/desk-queue.ts';
+import { queueView } from '../src/desk/queue-views.ts';
+import { appendSupervisorEvent } from '../src/desk/supervisor-stream.ts';
+import type { Engine } from '../src/engine/engine.ts';
+
+export interface DeskWorkerOptions {
+  engine: Engine;
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  lockMs?: number;
+  concurrency?: number;
+}
+
+export function startDeskWorker(options: DeskWorkerOptions): Worker<DeskJobData> {
+  const { engine } = options;
+  const worker = new Worker<DeskJobData>(
+    DESK_QUEUE,
+    async (job) => {
+      const data = job.data;
+      switch (data.kind) {
+        case 'queue-snapshot':
+          await engine.transaction(async (tx, outbox, now) => {
+            const view = await queueView(tx, engine.config.current(), data.workgroup, now);
+            await appendSupervisorEvent(tx, 'queue', { ...view }, outbox);
+          });
+          return;
+        case 'alert': {
+          const raised = await engine.transaction((tx, outbox, now) => raiseAlert(tx, engine.config.current(), data, now, outbox));
+          if (!raised) options.logger.debug({ jobId: job.id }, 'alert no longer applies; ignored');
+          return;
+        }
+        default: {
+          const unknown: never = data;
+          throw new Error(`unknown desk job ${JSON.stringify(unknown)}`);
+        }
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 10,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.lockMs ?? 30_000,
+    },
+  );
+  worker.on('failed', (job, error) => options.logger.warn({ err: error, jobId: job?.id }, 'desk job failed'));
+  worker.on('error', (error) => options.logger.error({ err: error }, 'desk worker error'));
+  return worker;
+}
