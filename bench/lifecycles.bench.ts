@@ -10,37 +10,44 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
   const total = options.lifecycles ?? 4_000;
   const concurrency = options.concurrency ?? 48;
   const agentCount = 100;
-  const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 20, sms: 20 })));
+  const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 20, sms: 20 }, (i) => ({ billing: (i % 10) + 1 }))));
   try {
     await setAllAvailable(sb, agentCount);
     let started = 0;
+    let closedCount = 0;
     const begin = performance.now();
-    const worker = async () => {
+    // Customers write in...
+    const producer = async () => {
       while (started < total) {
         const n = started++;
-        const { id } = await sb.engine.intake(
+        await sb.engine.intake(
           { channel: n % 3 === 0 ? 'sms' : 'email', from: `c${n}@example.com`, to: 'support@example.com', subject: n % 2 ? 'invoice' : 'hello', body: 'Please help.' },
           'bench',
         );
-        // The relay routes it after commit; routing here too is what a second process would do (idempotent).
-        let offer = await sb.engine.routeInteraction(id);
-        while (!offer) {
-          const [row] = await sb.database.sql<{ agent_id: string | null; state: string }[]>`select agent_id, state from interactions where id = ${id}`;
-          if (row?.state === 'offered' && row.agent_id) {
-            offer = { interactionId: id, agentId: row.agent_id, offerId: '' };
-            break;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          offer = await sb.engine.routeInteraction(id);
-        }
-        const agentId = offer.agentId;
-        await sb.actions.accept(id, agentId);
-        await sb.actions.reply(id, agentId, 'Done, thank you.');
-        await sb.actions.done(id, agentId);
-        await sb.actions.wrapUp(id, agentId, 'resolved');
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    // ...and agents take what they are offered (the relay routes after each commit): accept, reply, done, wrap up.
+    const inFlight = new Set<string>();
+    const agentsAtWork = async () => {
+      while (closedCount < total) {
+        const offered = await sb.database.sql<{ id: string; agent_id: string }[]>`
+          select id, agent_id from interactions where state = 'offered' limit 500`;
+        const fresh = offered.filter((o) => !inFlight.has(o.id)).slice(0, Math.max(0, concurrency - inFlight.size));
+        for (const { id, agent_id: agentId } of fresh) {
+          inFlight.add(id);
+          void (async () => {
+            await sb.actions.accept(id, agentId);
+            await sb.actions.reply(id, agentId, 'Done, thank you.');
+            await sb.actions.done(id, agentId);
+            await sb.actions.wrapUp(id, agentId, 'resolved');
+            closedCount += 1;
+            inFlight.delete(id);
+          })();
+        }
+        await new Promise((resolve) => setTimeout(resolve, fresh.length === 0 ? 2 : 0));
+      }
+    };
+    await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
     const closedAt = performance.now();
     await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
     const drainedAt = performance.now();

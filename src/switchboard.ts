@@ -83,9 +83,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const startup = await activateStartupConfig(engine, options.config);
   config.replace(startup.config, startup.version);
 
-  const queueConnection = connectRedis(options.redisUrl);
+  const queueConnection = connectRedis(options.redisUrl, { pipeline: true });
   const workerConnection = connectRedis(options.redisUrl);
-  const publisher = connectRedis(options.redisUrl);
+  const publisher = connectRedis(options.redisUrl, { pipeline: true });
   const subscriber = connectRedis(options.redisUrl);
   const configSubscriber = connectRedis(options.redisUrl);
   const timers = new TimerQueue(queueConnection, prefix);

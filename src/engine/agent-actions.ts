@@ -11,7 +11,7 @@ import { defaultDispositionFor, dispositionsFor } from '../desk/dispositions.ts'
 import { requestReview } from '../desk/reviews.ts';
 import { SwitchboardError } from '../errors.ts';
 import type { Engine } from './engine.ts';
-import { applyInteractionEvent, lockInteraction, type TransitionResult } from './interaction-runtime.ts';
+import { applyInteractionEvents, lockInteraction, type LockedInteraction, type TransitionResult } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 export type Transfer = { agentId: string } | { workgroupId: string };
@@ -24,12 +24,13 @@ async function actAsHolder(
   event: InteractionEvent,
   now: Date,
   outbox: OutboxEntry[],
+  locked?: LockedInteraction,
 ): Promise<TransitionResult> {
-  const record = await lockInteraction(tx, interactionId);
+  const record = locked ?? (await lockInteraction(tx, interactionId));
   if (record.context.agentId !== agentId) {
     throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
   }
-  const result = await applyInteractionEvent(tx, interactionId, event, `user:${agentId}`, now, outbox);
+  const result = await applyInteractionEvents(tx, record, [event], `user:${agentId}`, now, outbox);
   if (!result.handled) {
     throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${record.state}; ${event.type} does not apply`);
   }
@@ -124,6 +125,7 @@ export class AgentActions {
         },
         now,
         outbox,
+        record,
       );
     });
   }

@@ -8,7 +8,7 @@ import { initialTransition } from 'xstate';
 import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
 import type { Channel, InteractionInput } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
-import { applyInteractionEvent } from './interaction-runtime.ts';
+import { applyInteractionEvents, type LockedInteraction } from './interaction-runtime.ts';
 import { persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 
@@ -53,51 +53,65 @@ export async function intake(
   const reference = seq!.reference;
   const input: InteractionInput = { id, channel: request.channel, reference };
   const [initial] = initialTransition(interactionMachine, input);
-  const stage = stageOf(initial.value);
+  const created: LockedInteraction = {
+    id,
+    state: stageOf(initial.value),
+    statePath: statePath(initial.value),
+    version: 0,
+    context: initial.context,
+    timers: {},
+    snapshot: persistSnapshot(initial),
+  };
 
-  await tx`
-    insert into interactions (id, reference, channel, state, state_path, snapshot, version, from_address, to_address, subject, contact_id, created_at, updated_at)
-    values (${id}, ${reference}, ${request.channel}, ${stage}, ${statePath(initial.value)}, ${tx.json(persistSnapshot(initial) as never)}, 0,
-            ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.contactId ?? null}, ${now}, ${now})`;
-  await tx`
-    insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
-    values (${id}, 0, 'xstate.init', ${tx.json({ type: 'xstate.init', input } as never)}, ${actor}, ${now}, ${stage}, ${statePath(initial.value)}, null, null, 0)`;
-
+  // The interaction, its first event and its first message, in one round trip.
   const messageId = request.messageId ?? randomUUID();
   await tx`
+    with interaction as (
+      insert into interactions (id, reference, channel, state, state_path, snapshot, version, from_address, to_address, subject, contact_id, created_at, updated_at)
+      values (${id}, ${reference}, ${request.channel}, ${created.state}, ${created.statePath}, ${tx.json(created.snapshot as never)}, 0,
+              ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.contactId ?? null}, ${now}, ${now})
+      returning id
+    ), init as (
+      insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
+      select id, 0, 'xstate.init', ${tx.json({ type: 'xstate.init', input } as never)}, ${actor}, ${now}, ${created.state}, ${created.statePath}, null, null, 0
+      from interaction
+    )
     insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
-    values (${messageId}, ${id}, 'in', ${request.channel}, ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.body},
-            'received', ${request.externalId ?? null}, ${tx.json((request.metadata ?? {}) as never)}, ${now}, ${now})`;
+    select ${messageId}, id, 'in', ${request.channel}, ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.body},
+           'received', ${request.externalId ?? null}, ${tx.json((request.metadata ?? {}) as never)}, ${now}, ${now}
+    from interaction`;
 
   if (request.discardReason) {
-    const result = await applyInteractionEvent(tx, id, { type: 'DISCARD', reason: request.discardReason }, actor, now, outbox);
+    const result = await applyInteractionEvents(tx, created, [{ type: 'DISCARD', reason: request.discardReason }], actor, now, outbox);
     return { id, reference, state: result.after.state, messageId, category: null };
   }
 
-  await applyInteractionEvent(tx, id, { type: 'ACKNOWLEDGE', sent: request.acknowledged ?? false }, actor, now, outbox);
   const screened = config.categorizer().categorize(request.subject, request.body);
   const { routing, categories } = config.current();
   const fallback = screened.matchedRule === null && request.defaultCategory ? categories.find((c) => c.id === request.defaultCategory) : undefined;
   const category = fallback ?? screened.category;
-  await applyInteractionEvent(
+  const queued = await applyInteractionEvents(
     tx,
-    id,
-    {
-      type: 'CATEGORIZE',
-      category: category.id,
-      workgroup: category.workgroup,
-      skills: category.skills,
-      priority: category.priority,
-      lastAgentRouting: category.lastAgentRouting,
-      overflowAfterMs: category.overflowAfter,
-      targetAgentId: category.lastAgentRouting ? (request.lastAgentId ?? null) : null,
-      agingEveryMs: routing.aging.every,
-      agingAdd: routing.aging.add,
-    },
+    created,
+    [
+      { type: 'ACKNOWLEDGE', sent: request.acknowledged ?? false },
+      {
+        type: 'CATEGORIZE',
+        category: category.id,
+        workgroup: category.workgroup,
+        skills: category.skills,
+        priority: category.priority,
+        lastAgentRouting: category.lastAgentRouting,
+        overflowAfterMs: category.overflowAfter,
+        targetAgentId: category.lastAgentRouting ? (request.lastAgentId ?? null) : null,
+        agingEveryMs: routing.aging.every,
+        agingAdd: routing.aging.add,
+      },
+      { type: 'ENQUEUE' },
+    ],
     actor,
     now,
     outbox,
   );
-  const queued = await applyInteractionEvent(tx, id, { type: 'ENQUEUE' }, actor, now, outbox);
   return { id, reference, state: queued.after.state, messageId, category: category.id };
 }

@@ -14,7 +14,7 @@ import type { TransactionSql } from 'postgres';
 import type { Channel } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
 import { reserveCapacity } from './agent-capacity.ts';
-import { applyInteractionEvent, lockInteraction } from './interaction-runtime.ts';
+import { applyInteractionEvents, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
@@ -32,17 +32,18 @@ export interface Offer {
 async function offer(
   tx: TransactionSql,
   config: ConfigStore,
-  interactionId: string,
+  locked: LockedInteraction,
   agentId: string,
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<Offer | null> {
   const { routing } = config.current();
   const offerId = randomUUID();
-  const result = await applyInteractionEvent(
+  const interactionId = locked.id;
+  const result = await applyInteractionEvents(
     tx,
-    interactionId,
-    { type: 'OFFER', offerId, agentId, timeoutMs: routing.offerTimeout, ronaPriorityIncrement: routing.ronaPriorityIncrement },
+    locked,
+    [{ type: 'OFFER', offerId, agentId, timeoutMs: routing.offerTimeout, ronaPriorityIncrement: routing.ronaPriorityIncrement }],
     ROUTER,
     now,
     outbox,
@@ -73,7 +74,7 @@ export async function routeInteraction(
     limit ${CANDIDATES}`;
   for (const candidate of candidates) {
     if (await reserveCapacity(tx, candidate.id, channel, now)) {
-      return offer(tx, config, interactionId, candidate.id, now, outbox);
+      return offer(tx, config, record, candidate.id, now, outbox);
     }
   }
   return null;
@@ -126,10 +127,12 @@ export async function routeAgent(
     limit ${CANDIDATES}`;
   for (const candidate of candidates) {
     // Skip what another router holds right now; it is being offered elsewhere.
-    const [free] = await tx`select id from interactions where id = ${candidate.id} and state = 'queued' for update skip locked`;
+    const [free] = await tx<LockedRow[]>`
+      select snapshot, version, timers, state, state_path from interactions
+      where id = ${candidate.id} and state = 'queued' for update skip locked`;
     if (!free) continue;
     if (await reserveCapacity(tx, agentId, candidate.channel, now)) {
-      return offer(tx, config, candidate.id, agentId, now, outbox);
+      return offer(tx, config, toLockedInteraction(candidate.id, free), agentId, now, outbox);
     }
     return null;
   }

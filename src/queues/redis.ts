@@ -1,8 +1,12 @@
 import { Redis } from 'ioredis';
 
-/** A Redis connection for BullMQ (which needs `maxRetriesPerRequest: null`) and pub/sub. */
-export function connectRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true });
+/**
+ * A Redis connection for BullMQ (which needs `maxRetriesPerRequest: null`) and pub/sub. Connections
+ * that only send commands (queues, publishers) pipeline what is sent in one tick into one write;
+ * workers' connections block and must not.
+ */
+export function connectRedis(url: string, options: { pipeline?: boolean } = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true, enableAutoPipelining: options.pipeline ?? false });
 }
 
 /** Fails with a message naming how to start Redis when none answers. */

@@ -63,7 +63,7 @@ describe('a worker killed with SIGKILL', () => {
     let killed = false;
     let restarted = false;
     const deadline = Date.now() + 100_000;
-    const seenOffers = new Set<string>();
+    const firstOffers = new Map<string, string>();
     for (;;) {
       // Odd agents let their first offer of each interaction ring out; the rest accept and finish at once.
       // Wrap-up is left to its timer, so every interaction's end is a timer firing.
@@ -72,10 +72,8 @@ describe('a worker killed with SIGKILL', () => {
       await Promise.all(
         offered.map(async (row) => {
           const agentNumber = Number(row.agent_id.slice(5));
-          if (agentNumber % 2 === 1 && !seenOffers.has(row.id)) {
-            seenOffers.add(row.id);
-            return;
-          }
+          if (!firstOffers.has(row.id)) firstOffers.set(row.id, row.offer_id);
+          if (agentNumber % 2 === 1 && firstOffers.get(row.id) === row.offer_id) return;
           await sb.actions.accept(row.id, row.agent_id).catch(ignoreStale);
           await sb.actions.done(row.id, row.agent_id).catch(ignoreStale);
         }),
