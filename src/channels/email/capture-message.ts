@@ -29,7 +29,7 @@ import { renderAcknowledgement } from './acknowledgement-template.ts';
 import { claimAcknowledgement, queueAcknowledgement } from './acknowledgement.ts';
 import { recordBounce } from './bounces.ts';
 import { classifyMessage, type Classification } from './classify.ts';
-import { formatAfterCapture, type MailboxConfig } from './email-config.ts';
+import type { MailboxConfig } from './email-config.ts';
 import type { EmailDirectory } from './email-directory.ts';
 import { advanceLastUid } from './mailbox-state.ts';
 import { customerOf, resolveOwnAddress, type OwnAddress } from './own-address.ts';
@@ -135,7 +135,7 @@ async function captureInTransaction(
     insert into email_mailbox_items (mailbox_id, item_key, uid_validity, uid, uidl, message_key, outcome, action, seen_at)
     values (${mailbox.id}, ${copyKey(copy)}, ${copy.protocol === 'imap' ? copy.uidValidity : null}::bigint,
             ${copy.protocol === 'imap' ? copy.uid : null}, ${copy.protocol === 'pop3' ? copy.uidl : null},
-            ${messageKey}, ${existing ? 'duplicate' : 'captured'}, ${formatAfterCapture(mailbox.afterCapture)}, ${now})
+            ${messageKey}, ${existing ? 'duplicate' : 'captured'}, ${mailbox.afterCapture}, ${now})
     on conflict (mailbox_id, item_key) do nothing returning item_key`;
   if (copy.protocol === 'imap') await advanceLastUid(tx, mailbox.id, copy.uidValidity, copy.uid);
   if (recorded.length === 0) return { status: 'copy_seen' };

@@ -76,24 +76,30 @@ export type CredentialsConfig = z.output<typeof credentialsSchema>;
 /** What happens to a message in the mailbox once its interaction is committed. */
 export type AfterCapture = { action: 'delete' } | { action: 'move'; folder: string } | { action: 'keep' };
 
-const afterCapture = z.string().transform((value, ctx): AfterCapture => {
-  const text = value.trim();
-  if (text === 'delete' || text === 'keep') return { action: text };
-  const move = /^move:(.+)$/.exec(text);
-  const folder = move?.[1]?.trim();
-  if (folder) return { action: 'move', folder };
-  ctx.addIssue({ code: 'custom', message: 'use "delete", "keep" or "move:<folder>"' });
-  return z.NEVER;
-});
+/** `delete`, `keep` or `move:<folder>` as structured value; null when the text is none of them. */
+export function parseAfterCapture(text: string): AfterCapture | null {
+  const value = text.trim();
+  if (value === 'delete' || value === 'keep') return { action: value };
+  const folder = /^move:(.+)$/.exec(value)?.[1]?.trim();
+  return folder ? { action: 'move', folder } : null;
+}
 
-/** The form stored with each captured message: `delete`, `keep` or `move:<folder>`. */
+/** The written form, `delete`, `keep` or `move:<folder>` (stored with each captured message too). */
 export function formatAfterCapture(value: AfterCapture): string {
   return value.action === 'move' ? `move:${value.folder}` : value.action;
 }
 
-export function parseAfterCapture(text: string): AfterCapture {
-  const parsed = afterCapture.safeParse(text);
-  return parsed.success ? parsed.data : { action: 'keep' };
+// Kept as text in the validated configuration (which is stored and validated again as a document).
+const afterCapture = z.string().transform((text, ctx) => {
+  const parsed = parseAfterCapture(text);
+  if (parsed) return formatAfterCapture(parsed);
+  ctx.addIssue({ code: 'custom', message: 'use "delete", "keep" or "move:<folder>"' });
+  return z.NEVER;
+});
+
+/** What the mailbox does with captured messages. */
+export function afterCaptureOf(mailbox: { afterCapture: string }): AfterCapture {
+  return parseAfterCapture(mailbox.afterCapture) ?? { action: 'keep' };
 }
 
 export const mailboxSchema = z
@@ -107,7 +113,7 @@ export const mailboxSchema = z
     auth: credentialsSchema,
     /** The IMAP folder polled (POP3 has only the one maildrop). */
     folder: z.string().trim().min(1).max(512).default('INBOX'),
-    afterCapture: afterCapture.default({ action: 'keep' }),
+    afterCapture: afterCapture.default('keep'),
     pollEvery: duration.default(60_000),
     /** Connection, greeting and idle socket timeout. */
     timeout: duration.default(30_000),
@@ -124,7 +130,7 @@ export type MailboxConfig = z.output<typeof mailboxSchema>;
 const template = z.string().min(1).max(20_000);
 
 export const acknowledgementSchema = z
-  .union([template, z.strictObject({ subject: z.string().min(1).max(998).optional(), body: template })])
+  .union([template, z.strictObject({ subject: z.string().min(1).max(998).nullable().optional(), body: template })])
   .transform((value) => (typeof value === 'string' ? { subject: null, body: value } : { subject: value.subject ?? null, body: value.body }));
 
 export type AcknowledgementTemplate = z.output<typeof acknowledgementSchema>;
@@ -223,15 +229,16 @@ export function refineEmailConfig(
     if (mailbox.address !== undefined && !addresses.has(mailbox.address)) {
       ctx.addIssue({ code: 'custom', message: `"${mailbox.address}" is not one of the configured addresses`, path: at('address') });
     }
+    const after = afterCaptureOf(mailbox);
     if (mailbox.protocol === 'pop3') {
-      if (mailbox.afterCapture.action === 'move') {
+      if (after.action === 'move') {
         ctx.addIssue({ code: 'custom', message: 'POP3 cannot move messages; use "delete" or "keep"', path: at('afterCapture') });
       }
       if (mailbox.folder.toUpperCase() !== 'INBOX') {
         ctx.addIssue({ code: 'custom', message: 'POP3 has no folders; leave folder out', path: at('folder') });
       }
     }
-    if (mailbox.afterCapture.action === 'move' && mailbox.afterCapture.folder === mailbox.folder) {
+    if (after.action === 'move' && after.folder === mailbox.folder) {
       ctx.addIssue({ code: 'custom', message: 'cannot move messages into the folder that is polled', path: at('afterCapture') });
     }
   });

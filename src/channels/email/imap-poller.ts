@@ -15,7 +15,7 @@ import type { Sql } from 'postgres';
 import type { CaptureDeps } from './capture-message.ts';
 import { copyKey } from './capture-message.ts';
 import { captureWithFallback } from './capture-with-fallback.ts';
-import { formatAfterCapture, parseAfterCapture, type AfterCapture, type MailboxConfig } from './email-config.ts';
+import { afterCaptureOf, formatAfterCapture, parseAfterCapture, type AfterCapture, type MailboxConfig } from './email-config.ts';
 import { EmailChannelError } from './errors.ts';
 import { loadMailboxState, resetUidValidity } from './mailbox-state.ts';
 import { countOutcome, emptyPollResult, type PollHooks, type PollResult } from './poll-types.ts';
@@ -61,7 +61,8 @@ export async function pollImap(deps: ImapPollDeps, mailbox: MailboxConfig): Prom
 }
 
 async function pollFolder(deps: ImapPollDeps, mailbox: MailboxConfig, client: ImapFlow): Promise<PollResult> {
-  const keep = mailbox.afterCapture.action === 'keep';
+  const after = afterCaptureOf(mailbox);
+  const keep = after.action === 'keep';
   let lock;
   try {
     lock = await client.getMailboxLock(mailbox.folder, { readOnly: keep });
@@ -105,7 +106,7 @@ async function pollFolder(deps: ImapPollDeps, mailbox: MailboxConfig, client: Im
         if (outcome.status !== 'copy_seen') removable.push({ uid, itemKey: copyKey(copy) });
       }
       if (!keep && removable.length > 0) {
-        await removeCopies(client, mailbox.afterCapture, removable.map((entry) => entry.uid));
+        await removeCopies(client, after, removable.map((entry) => entry.uid));
         await markRemoved(deps.sql, mailbox.id, removable.map((entry) => entry.itemKey));
         result.removed += removable.length;
       }
@@ -175,7 +176,7 @@ async function finishPendingRemovals(deps: ImapPollDeps, mailbox: MailboxConfig,
     byAction.set(row.action, entry);
   }
   for (const [action, entry] of byAction) {
-    await removeCopies(client, parseAfterCapture(action), entry.uids);
+    await removeCopies(client, parseAfterCapture(action) ?? { action: 'keep' }, entry.uids);
     await markRemoved(deps.sql, mailbox.id, entry.keys);
   }
   deps.logger.info({ mailbox: mailbox.id, count: pending.length }, 'removed copies captured by an earlier poll');

@@ -11,7 +11,7 @@ import type { Sql } from 'postgres';
 import type { CaptureDeps } from './capture-message.ts';
 import { copyKey } from './capture-message.ts';
 import { captureWithFallback } from './capture-with-fallback.ts';
-import type { MailboxConfig } from './email-config.ts';
+import { afterCaptureOf, type MailboxConfig } from './email-config.ts';
 import { countOutcome, emptyPollResult, type PollHooks, type PollResult } from './poll-types.ts';
 import { Pop3Session } from './pop3-session.ts';
 
@@ -44,7 +44,7 @@ export async function pollPop3(deps: Pop3PollDeps, mailbox: MailboxConfig): Prom
       ).map((row) => [row.item_key, row]),
     );
     const limit = deps.directory.parseLimits().maxMessageBytes;
-    const deleting = mailbox.afterCapture.action === 'delete';
+    const deleting = afterCaptureOf(mailbox).action === 'delete';
     const deleted: string[] = [];
 
     for (const { number, uidl } of listing) {
