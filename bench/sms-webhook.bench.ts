@@ -161,6 +161,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const all = Array.from({ length: warmup + total }, (_, index) => inbound(webhookUrl, twilio.authToken, twilio.accountSid, index));
 
     await fire(agent, webhookUrl, all.slice(0, warmup), concurrency);
+    // Let the warm-up messages be routed first, so they do not count as measured offers.
+    const settleBy = Date.now() + 60_000;
+    while (available > 0 && (await countOffered(sql)) < warmup && Date.now() < settleBy) await new Promise((resolve) => setTimeout(resolve, 50));
     const offeredBefore = await countOffered(sql);
     const load = (await import('node:os')).loadavg()[0] ?? 0;
     const measuredFrom = performance.now();

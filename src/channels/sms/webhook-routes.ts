@@ -30,6 +30,12 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Re
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
+const SIGNATURE_PROBLEMS = {
+  missing: 'is missing',
+  malformed: 'is malformed',
+  stale: 'has a timestamp outside the accepted window',
+  mismatch: 'does not match',
+} as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SmsWebhookDeps {
@@ -78,9 +84,9 @@ export function smsWebhookRoutes(deps: SmsWebhookDeps) {
   const authenticate = <T>(request: ProviderRequest, provider: SmsProviderConfig, read: { twilio: (params: ReturnType<typeof parseFormParams>) => T; generic: (json: unknown) => T }): T => {
     const raw = typeof request.body === 'string' ? request.body : '';
     const secret = directory.requireSecret(provider);
-    const refuse = (reason: string): never => {
+    const refuse = (reason: keyof typeof SIGNATURE_PROBLEMS): never => {
       logger.warn({ provider: provider.id, path: request.routeOptions.url, reason }, 'SMS webhook signature refused');
-      throw new SwitchboardError('INVALID_SIGNATURE', `the request signature is ${reason}`);
+      throw new SwitchboardError('INVALID_SIGNATURE', `the request signature ${SIGNATURE_PROBLEMS[reason]}`);
     };
     if (provider.type === 'twilio') {
       if (mediaType(request) !== FORM) throw new SwitchboardError('UNSUPPORTED_MEDIA_TYPE', `a Twilio webhook is ${FORM}`);
