@@ -114,13 +114,13 @@ export async function routeAgent(
         select i.id, i.channel, i.priority, i.created_at from interactions i
         where i.state = 'queued' and i.target_agent_id is null and i.workgroup = wg.id and i.channel = ch.id
           and i.skills <@ ${skillNames}::text[] and not (${agentId} = any(i.declined_by))
-        order by i.priority desc, i.created_at asc limit ${CANDIDATES}
+        order by i.priority desc nulls last, i.created_at asc limit ${CANDIDATES}
       ) head
       union all
       select * from (
         select i.id, i.channel, i.priority, i.created_at from interactions i
         where i.state = 'queued' and i.target_agent_id = ${agentId} and i.channel = any(${channels}::text[])
-        order by i.priority desc, i.created_at asc limit ${CANDIDATES}
+        order by i.priority desc nulls last, i.created_at asc limit ${CANDIDATES}
       ) targeted
     ) c
     order by priority desc, created_at asc

@@ -1,0 +1,75 @@
+/**
+ * The cost of one routing decision as the queue grows: an agent becomes free and is offered the head
+ * of its queue, with 100 and with 100,000 interactions queued (and, the other way round, a new
+ * interaction finds the best of 1,000 available agents). Each decision is one transaction, timed alone.
+ */
+import { randomUUID } from 'node:crypto';
+import { routeAgent, routeInteraction } from '../src/engine/router.ts';
+import { agents, benchConfig, isMain, median, percentile, round, setAllAvailable, startBenchSwitchboard, type Figures } from './support.ts';
+
+async function decisionsWithQueue(depth: number, decisions: number): Promise<number[]> {
+  const agentCount = Math.ceil(decisions / 50);
+  const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 50, sms: 0 }, () => ({ billing: 5 }))), { workers: false });
+  try {
+    await sb.relay.stop();
+    // One interaction through the real intake, then cloned in bulk with their own ids, ages and priorities.
+    const { id } = await sb.engine.intake({ channel: 'email', from: 'c@example.com', to: 's@example.com', subject: 'invoice', body: 'x' }, 'bench');
+    await sb.database.sql`
+      insert into interactions (id, reference, channel, state, state_path, snapshot, version, category, workgroup, skills, priority,
+                                from_address, to_address, subject, created_at, updated_at, queued_at, timers)
+      select gen_random_uuid(), nextval(pg_get_serial_sequence('interactions', 'reference')), channel, state, state_path, snapshot, version,
+             category, workgroup, skills, (g % 20), from_address, to_address, subject,
+             now() - (g || ' seconds')::interval, now(), now(), '{}'
+      from interactions, generate_series(1, ${depth - 1}) g where id = ${id}`;
+    await sb.database.sql`update interactions set snapshot = jsonb_set(snapshot, '{context,id}', to_jsonb(id::text))`;
+    await sb.database.sql`analyze interactions`;
+    await setAllAvailable(sb, agentCount);
+    await sb.database.sql`delete from outbox`;
+    const times: number[] = [];
+    for (let i = 0; i < decisions; i++) {
+      const begin = performance.now();
+      const agentId = `agent${i % agentCount}`;
+      const offer = await sb.engine.transaction((tx, outbox, now) => routeAgent(tx, sb.engine.config, agentId, now, outbox));
+      times.push(performance.now() - begin);
+      if (!offer) throw new Error('no offer made');
+    }
+    return times;
+  } finally {
+    await sb.stop();
+  }
+}
+
+async function decisionsWithAgents(agentCount: number, decisions: number): Promise<number[]> {
+  const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 50, sms: 0 }, (i) => ({ billing: (i % 10) + 1 }))), { workers: false });
+  try {
+    await setAllAvailable(sb, agentCount);
+    await sb.relay.stop();
+    const times: number[] = [];
+    for (let i = 0; i < decisions; i++) {
+      const { id } = await sb.engine.intake({ channel: 'email', from: `c${i}@example.com`, to: 's@example.com', subject: 'invoice', body: randomUUID() }, 'bench');
+      const begin = performance.now();
+      const offer = await sb.engine.transaction((tx, outbox, now) => routeInteraction(tx, sb.engine.config, id, now, outbox));
+      times.push(performance.now() - begin);
+      if (!offer) throw new Error('no offer made');
+    }
+    return times;
+  } finally {
+    await sb.stop();
+  }
+}
+
+export async function run(options: { decisions?: number } = {}): Promise<Figures> {
+  const decisions = options.decisions ?? 200;
+  const small = await decisionsWithQueue(100, Math.min(decisions, 90));
+  const large = await decisionsWithQueue(100_000, decisions);
+  const manyAgents = await decisionsWithAgents(1_000, decisions);
+  return {
+    decisionMedianMsQueue100: round(median(small), 2),
+    decisionMedianMsQueue100k: round(median(large), 2),
+    ratio100kTo100: round(median(large) / median(small), 2),
+    decisionP99MsQueue100k: round(percentile(large, 99), 2),
+    newInteractionDecisionMedianMs1000Agents: round(median(manyAgents), 2),
+  };
+}
+
+if (isMain(import.meta.url)) console.log(JSON.stringify(await run()));
