@@ -156,7 +156,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         onFired: options.onTimerFired,
       }),
       startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders, lockMs: options.jobLockMs }),
-      startDeskWorker({ engine, connection: workerConnection, prefix, logger, lockMs: options.jobLockMs }),
+      startDeskWorker({ engine, deskQueue, connection: workerConnection, prefix, logger, lockMs: options.jobLockMs }),
     );
   }
 

@@ -2,17 +2,18 @@
  * Runs the desk's delayed jobs: a workgroup's supervisor snapshot (at most one per workgroup and
  * second; see desk-queue.ts) and aged-item alert timers, each in one transaction.
  */
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { raiseAlert } from '../src/desk/alerts.ts';
-import { DESK_QUEUE, type DeskJobData } from '../src/desk/desk-queue.ts';
+import { DESK_QUEUE, type DeskJobData, type DeskQueue } from '../src/desk/desk-queue.ts';
 import { queueView } from '../src/desk/queue-views.ts';
 import { appendSupervisorEvent } from '../src/desk/supervisor-stream.ts';
 import type { Engine } from '../src/engine/engine.ts';
 
 export interface DeskWorkerOptions {
   engine: Engine;
+  deskQueue: DeskQueue;
   connection: Redis;
   prefix: string;
   logger: Logger;
@@ -24,15 +25,21 @@ export function startDeskWorker(options: DeskWorkerOptions): Worker<DeskJobData>
   const { engine } = options;
   const worker = new Worker<DeskJobData>(
     DESK_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const data = job.data;
       switch (data.kind) {
-        case 'queue-snapshot':
+        case 'queue-snapshot': {
+          const wait = await options.deskQueue.claimSnapshot(data.workgroup);
+          if (wait > 0) {
+            await job.moveToDelayed(Date.now() + wait, token);
+            throw new DelayedError();
+          }
           await engine.transaction(async (tx, outbox, now) => {
             const view = await queueView(tx, engine.config.current(), data.workgroup, now);
             await appendSupervisorEvent(tx, 'queue', { ...view }, outbox);
           });
           return;
+        }
         case 'alert': {
           const raised = await engine.transaction((tx, outbox, now) => raiseAlert(tx, engine.config.current(), data, now, outbox));
           if (!raised) options.logger.debug({ jobId: job.id }, 'alert no longer applies; ignored');

@@ -2,7 +2,9 @@
  * The desk's delayed work on BullMQ, with deterministic job ids so any number of processes agree:
  * - a supervisor snapshot of a workgroup, at most one per workgroup and second: every change in second
  *   s schedules job `queue-<workgroup>-<s>` to run at the end of that second; later changes in the same
- *   second find the job there and add nothing (completed jobs are kept a minute for that);
+ *   second find the job there and add nothing (completed jobs are kept a minute for that). A snapshot
+ *   about to go out claims the workgroup's throttle key in Redis for a second first; when another
+ *   snapshot holds it (timers fire a little late or early), it waits until the key lapses;
  * - an alert timer per rule, interaction and watch (`alert-<rule>-<interaction>-<seq>`), which re-checks
  *   when it fires that the interaction has not moved.
  */
@@ -17,14 +19,29 @@ export type DeskJobData =
   | { kind: 'queue-snapshot'; workgroup: string }
   | ({ kind: 'alert'; ruleId: string; thresholdMs: number } & AlertWatchPayload);
 
+/** Shortest time between two snapshots of one workgroup. */
+export const SNAPSHOT_INTERVAL_MS = 1_000;
+
 export class DeskQueue {
   readonly queue: Queue<DeskJobData>;
+  readonly #connection: Redis;
+  readonly #prefix: string;
   /** Snapshots this process has scheduled already, by `<workgroup>-<second>` (spares Redis round trips only). */
   readonly #scheduled = new Set<string>();
   #second = 0;
 
   constructor(connection: Redis, prefix: string) {
     this.queue = new Queue<DeskJobData>(DESK_QUEUE, { connection, prefix });
+    this.#connection = connection;
+    this.#prefix = prefix;
+  }
+
+  /** Claims the right to publish a workgroup's snapshot now; returns 0 when claimed, else the ms to wait. */
+  async claimSnapshot(workgroup: string): Promise<number> {
+    const key = `${this.#prefix}:desk:snapshot:${workgroup}`;
+    const claimed = await this.#connection.set(key, '1', 'PX', SNAPSHOT_INTERVAL_MS, 'NX');
+    if (claimed === 'OK') return 0;
+    return Math.max(1, await this.#connection.pttl(key));
   }
 
   async scheduleSnapshot(workgroup: string, now = Date.now()): Promise<void> {
