@@ -5,7 +5,7 @@
  */
 import { connectRedis } from '../src/queues/redis.ts';
 import { redisUrl } from '../test/support/env.ts';
-import { agents, benchConfig, isMain, percentile, round, setAllAvailable, startBenchSwitchboard, type Figures } from './support.ts';
+import { agents, benchConfig, isMain, percentile, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
 export async function run(options: { rate?: number; seconds?: number; agentCount?: number } = {}): Promise<Figures> {
   const rate = options.rate ?? 100;
@@ -17,7 +17,8 @@ export async function run(options: { rate?: number; seconds?: number; agentCount
   const subscriber = connectRedis(redisUrl());
   try {
     await setAllAvailable(sb, agentCount);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Start from a quiet system: the agents' log-ins have been dispatched.
+    await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000);
     const started = new Map<string, number>();
     const latencies: number[] = [];
     const lastSeen = new Map<string, number>();
