@@ -5,6 +5,7 @@
  * writes again after the interaction closed is routed back to the agent who last handled them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyInteractionEvent, lockInteraction } from '../../src/engine/interaction-runtime.ts';
 import { client, openEventStream } from '../support/http-client.ts';
 import { COMPANY_NUMBER, TOKENS, startSmsTestBed, type SmsTestBed } from '../support/sms.ts';
 
@@ -135,5 +136,41 @@ describe('an SMS conversation', () => {
     expect(view.body.messages.filter((m) => m.direction === 'in').map((m) => m.body)).toEqual(['And now I need a refund']);
     await bob.post(`/api/interactions/${String(again.data.interactionId)}/decline`);
     await bobEvents.close();
+  });
+
+  it('starts a new interaction when the open one closes while the message is being taken', async () => {
+    const customer = '+14155550203';
+    const alice = client(bed.sb.url, TOKENS.alice);
+    const events = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.alice);
+    await alice.put('/api/me/status', { status: 'available' });
+    expect((await text(customer, 'First question')).status).toBe(200);
+    const offer = await events.next('offer');
+    const firstId = String(offer.data.interactionId);
+    await alice.post(`/api/interactions/${firstId}/accept`);
+    await alice.post(`/api/interactions/${firstId}/done`);
+    await alice.put('/api/me/status', { status: 'not_ready', reason: 'Lunch' });
+
+    // Hold the interaction's row while the message arrives, then wrap it up: the webhook has read it as
+    // open (wrap-up) and waits for the row; when it gets it, the interaction is closed.
+    const sql = bed.sb.database.sql;
+    let arrival: Promise<{ status: number }> | undefined;
+    await bed.sb.engine.transaction(async (tx, outbox, now) => {
+      await lockInteraction(tx, firstId);
+      arrival = text(customer, 'One more thing');
+      await expect.poll(async () => (await sql`select 1 from pg_locks where locktype = 'transactionid' and not granted`).length, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
+      const closed = await applyInteractionEvent(tx, firstId, { type: 'WRAP_UP', agentId: 'alice', disposition: 'resolved' }, 'test', now, outbox);
+      expect(closed.after.state).toBe('closed');
+    });
+    expect((await arrival)?.status).toBe(200);
+
+    const rows = await sql<{ id: string; state: string; bodies: string[] }[]>`
+      select i.id, i.state, array_agg(m.body order by m.created_at) filter (where m.direction = 'in') as bodies
+      from interactions i join messages m on m.interaction_id = i.id
+      where i.from_address = ${customer} group by i.id, i.state, i.created_at order by i.created_at`;
+    expect(rows.map((r) => [r.id === firstId, r.state, r.bodies])).toEqual([
+      [true, 'closed', ['First question']],
+      [false, 'queued', ['One more thing']],
+    ]);
+    await events.close();
   });
 });

@@ -11,7 +11,9 @@
 //    ordinary text, e.g. "Yes" answering an agent's question); HELP/INFO are answered with the
 //    number's help template.
 // 5. The conversation: an interaction with this sender on this number that is not closed or
-//    discarded gets the message appended (CUSTOMER_MESSAGE notifies the agent holding it). Otherwise a
+//    discarded gets the message appended (CUSTOMER_MESSAGE notifies the agent holding it; if the
+//    interaction closed between the read and its row lock, it refuses the event and the message
+//    starts a new interaction instead). Otherwise a
 //    keyword starts a discarded interaction (reason opt_out, opt_in or help) that keeps the message
 //    and the automatic answer without bothering an agent, and anything else starts a new interaction
 //    through the engine's intake: screening rules, then the number's category, targeted at the agent
@@ -67,9 +69,6 @@ export type InboundOutcome =
 interface ConversationRow {
   opted_out: boolean | null;
   open_id: string | null;
-  open_state: string | null;
-  open_agent_id: string | null;
-  open_reference: number | null;
   last_agent_id: string | null;
 }
 
@@ -104,13 +103,13 @@ async function receiveInTransaction(
   const [conversation] = await tx<ConversationRow[]>`
     select
       (select opted_out from sms_opt_outs where number = ${number} and sender = ${sender}) as opted_out,
-      open.id as open_id, open.state as open_state, open.agent_id as open_agent_id, open.reference as open_reference,
+      open.id as open_id,
       (select last_agent_id from interactions
         where from_address = ${sender} and to_address = ${number} and channel = 'sms' and last_agent_id is not null
         order by created_at desc limit 1) as last_agent_id
     from (select 1) as one
     left join lateral (
-      select id, state, agent_id, reference from interactions
+      select id from interactions
       where from_address = ${sender} and to_address = ${number} and channel = 'sms' and state not in ('closed', 'discarded')
       order by created_at desc limit 1
     ) as open on true`;
@@ -128,19 +127,22 @@ async function receiveInTransaction(
   }
   const metadata = { provider: sms.provider, ...(sms.media.length > 0 ? { media: sms.media } : {}), ...(keyword ? { keyword } : {}) };
 
+  // Appended to the open interaction, unless it closed since it was read (then it takes no events).
+  const appended = openId === null ? null : await applyInteractionEvent(tx, openId, { type: 'CUSTOMER_MESSAGE', messageId }, SMS_ACTOR, now, outbox);
+  const open = appended?.handled ? appended.after : null;
+
   let interactionId: string;
   let reference: number;
   let state: string;
-  const acknowledge = keyword === null && openId === null && sms.number.acknowledgement !== null && !optedOut;
-  if (openId !== null) {
+  const acknowledge = keyword === null && open === null && sms.number.acknowledgement !== null && !optedOut;
+  if (open !== null) {
     await tx`
       insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
-      values (${messageId}, ${openId}, 'in', 'sms', ${sender}, ${number}, null, ${body}, 'received', ${sms.providerMessageId},
+      values (${messageId}, ${open.id}, 'in', 'sms', ${sender}, ${number}, null, ${body}, 'received', ${sms.providerMessageId},
               ${tx.json(metadata as never)}, ${now}, ${now})`;
-    const result = await applyInteractionEvent(tx, openId, { type: 'CUSTOMER_MESSAGE', messageId }, SMS_ACTOR, now, outbox);
-    interactionId = openId;
-    reference = Number(conversation?.open_reference ?? 0);
-    state = result.after.state;
+    interactionId = open.id;
+    reference = open.context.reference;
+    state = open.state;
   } else {
     const result = await intake(
       tx,
@@ -181,7 +183,7 @@ async function receiveInTransaction(
       providerMessageId: sms.providerMessageId,
       now,
     });
-    const holder = conversation?.open_agent_id ?? null;
+    const holder = open?.context.agentId ?? null;
     if (holder !== null) {
       await appendStreamEvent(tx, holder, 'sms_opt_out', { interactionId, number, sender, optedOut: keyword === 'opt_out' }, outbox);
     }
@@ -196,5 +198,5 @@ async function receiveInTransaction(
   await tx`
     update sms_inbound set interaction_id = ${interactionId}, keyword = ${keyword}
     where provider = ${sms.provider} and provider_message_id = ${sms.providerMessageId}`;
-  return { status: 'accepted', interactionId, messageId, conversation: openId === null ? 'new' : 'appended', keyword, state };
+  return { status: 'accepted', interactionId, messageId, conversation: open === null ? 'new' : 'appended', keyword, state };
 }
