@@ -54,6 +54,10 @@ export async function applyConfigChange(engine: Engine, change: ConfigChange): P
     const candidate = change.mutate(current ? (structuredClone(current.document) as ConfigDocument) : null);
     const tokens = issueTokens(candidate, current?.document ?? null);
     const { config, document } = validateDocument(candidate);
+    // Through the API, nobody may lock every admin out (a file or an import can still do anything).
+    if (change.source === 'api' && !config.users.some((user) => user.role === 'admin')) {
+      throw new SwitchboardError('CONFIG_INVALID', 'the configuration would leave no admin', [{ path: 'users', message: 'at least one admin must remain' }]);
+    }
     const changes = diffDocuments(current?.document ?? null, document);
     if (current && changes.length === 0 && !change.always) {
       return { version: currentVersion, changed: false, changes, tokens: {}, config, document: current.document };

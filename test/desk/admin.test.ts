@@ -102,6 +102,8 @@ describe('live administration', () => {
     const placeholder = await admin().post('/api/admin/config/responses', { id: 'bad', title: 'Bad', body: 'Hi {{customer.shoe_size}}' });
     expect(placeholder.body).toMatchObject({ error: { code: 'CONFIG_INVALID', details: [{ path: 'responses.6.body' }] } });
 
+    const lockout = await admin().raw('DELETE', '/api/admin/config/users/admin');
+    expect(lockout.body).toMatchObject({ error: { code: 'CONFIG_INVALID', details: [{ path: 'users', message: 'at least one admin must remain' }] } });
     expect((await admin().get('/api/admin/config/nonsense')).body).toMatchObject({ error: { code: 'UNKNOWN_CONFIG_SECTION' } });
     expect((await admin().put('/api/admin/config/categories/nope', billing)).body).toMatchObject({ error: { code: 'CONFIG_ITEM_NOT_FOUND' } });
     const stale = await admin().put(`/api/admin/config/categories/billing?version=${before.version - 1}`, billing);
