@@ -1,7 +1,10 @@
 /**
  * `npm start` / `switchboard start [--api-only|--workers-only]`: runs a Switchboard process.
  * Without DATABASE_URL it runs a real embedded Postgres in the data directory; without
- * SWITCHBOARD_CONFIG it runs the demo configuration and seeds a few interactions.
+ * SWITCHBOARD_CONFIG it runs the demo configuration and seeds a few interactions. The configuration in
+ * force is the one stored in Postgres: the file seeds it, and is imported again (audited) when its
+ * content changed since it was last imported; changes made through the admin API or
+ * `switchboard config import` otherwise persist across restarts.
  */
 import { pino } from 'pino';
 import { loadConfigFile } from '../../config/load-config.ts';
