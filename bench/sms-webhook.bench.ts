@@ -1,9 +1,9 @@
 /**
  * Inbound SMS webhook to offered. Starts a real Switchboard on a fresh database (real Postgres, real
  * Redis) with 50 available agents, fires Twilio-signed inbound webhooks from distinct senders over
- * real HTTP (keep-alive connections, a fixed number in flight), and reports the accepted messages per
- * second, the webhook's response time percentiles, and how many interactions became offered and how
- * long that took.
+ * real HTTP from a separate process (bench/sms-webhook-load.ts: keep-alive connections, a fixed number
+ * in flight), and reports the accepted messages per second, the webhook's response time percentiles,
+ * and how many interactions became offered and how long that took.
  *
  *   npx tsx bench/sms-webhook.bench.ts            prints the figures as JSON
  *   SMS_BENCH_MESSAGES=5000 SMS_BENCH_CONCURRENCY=64 SMS_BENCH_ACK=1 npx tsx bench/sms-webhook.bench.ts
@@ -11,16 +11,15 @@
  * SMS_BENCH_ACK=1 also sends each customer an acknowledgement (to a local fake Twilio); SMS_BENCH_IDLE=1
  * leaves the agents logged out; SMS_BENCH_POOL sets the Postgres pool size (default 16).
  */
-import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { encodeFormParams } from '../src/channels/sms/form-params.ts';
-import { computeTwilioSignature, TWILIO_SIGNATURE_HEADER } from '../src/channels/sms/twilio-signature.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConfigInput } from '../src/config/schema.ts';
 import { FakeTwilio } from '../test/support/fake-twilio.ts';
 import { freePort } from '../test/support/sms.ts';
 import { startTestSwitchboard } from '../test/support/switchboard.ts';
+import type { LoadPlan, LoadResult } from './sms-webhook-load.ts';
 
 const AGENTS = 50;
 const CAPACITY = 50;
@@ -63,81 +62,18 @@ function percentile(sorted: number[], p: number): number {
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-interface Shot {
-  status: number;
-  ms: number;
-  /** The body of a refused request. */
-  error?: string;
-}
-
-function post(agent: Agent, url: URL, body: string, signature: string): Promise<Shot> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-          [TWILIO_SIGNATURE_HEADER]: signature,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const ms = performance.now() - started;
-          resolve(status === 200 ? { status, ms } : { status, ms, error: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+/** Runs the load generator in a process of its own and returns what it measured. */
+async function fire(plan: LoadPlan): Promise<LoadResult> {
+  const script = fileURLToPath(new URL('./sms-webhook-load.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
   });
-}
-
-/** A signed inbound message from sender number `index`. */
-function inbound(webhookUrl: string, authToken: string, accountSid: string, index: number) {
-  const sid = `SM${randomBytes(16).toString('hex')}`;
-  const params: Record<string, string> = {
-    MessageSid: sid,
-    SmsSid: sid,
-    AccountSid: accountSid,
-    From: `+1415${2_000_000 + index}`,
-    To: NUMBER,
-    Body: index % 5 === 0 ? `Question about invoice ${index}` : `Hello, I need help with order ${index}`,
-    NumMedia: '0',
-    NumSegments: '1',
-    SmsStatus: 'received',
-    ApiVersion: '2010-04-01',
-  };
-  return { body: encodeFormParams(params), signature: computeTwilioSignature(authToken, webhookUrl, params) };
-}
-
-async function fire(
-  agent: Agent,
-  webhookUrl: string,
-  messages: { body: string; signature: string }[],
-  concurrency: number,
-): Promise<{ shots: Shot[]; seconds: number }> {
-  const url = new URL(webhookUrl);
-  const shots: Shot[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < messages.length) {
-        const message = messages[next++];
-        if (message === undefined) break;
-        shots.push(await post(agent, url, message.body, message.signature));
-      }
-    }),
-  );
-  return { shots, seconds: (performance.now() - started) / 1000 };
+  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadResult;
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -149,7 +85,6 @@ export async function run(): Promise<Record<string, unknown>> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const sb = await startTestSwitchboard(benchConfig(twilio, baseUrl, acknowledge), { port, databasePoolSize: setting('SMS_BENCH_POOL', 16) });
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const sql = sb.database.sql;
     // SMS_BENCH_IDLE=1 leaves the agents logged out: nothing is routed, which isolates the webhook path.
@@ -157,17 +92,16 @@ export async function run(): Promise<Record<string, unknown>> {
     for (let index = 0; index < available; index += 1) {
       await sb.engine.setPresence(`agent${index}`, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'bench');
     }
-    const webhookUrl = `${baseUrl}/webhooks/sms/twilio`;
-    const all = Array.from({ length: warmup + total }, (_, index) => inbound(webhookUrl, twilio.authToken, twilio.accountSid, index));
+    const plan = { url: `${baseUrl}/webhooks/sms/twilio`, authToken: twilio.authToken, accountSid: twilio.accountSid, to: NUMBER, concurrency };
 
-    await fire(agent, webhookUrl, all.slice(0, warmup), concurrency);
+    await fire({ ...plan, first: 0, count: warmup });
     // Let the warm-up messages be routed first, so they do not count as measured offers.
     const settleBy = Date.now() + 60_000;
     while (available > 0 && (await countOffered(sql)) < warmup && Date.now() < settleBy) await new Promise((resolve) => setTimeout(resolve, 50));
     const offeredBefore = await countOffered(sql);
-    const load = (await import('node:os')).loadavg()[0] ?? 0;
+    const load = loadavg()[0] ?? 0;
     const measuredFrom = performance.now();
-    const { shots, seconds } = await fire(agent, webhookUrl, all.slice(warmup), concurrency);
+    const { shots, seconds } = await fire({ ...plan, first: warmup, count: total });
     const accepted = shots.filter((shot) => shot.status === 200).length;
     const latencies = shots.map((shot) => shot.ms).sort((a, b) => a - b);
 
@@ -186,7 +120,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
     return {
       name: 'sms-webhook',
-      machine: { cpus: (await import('node:os')).cpus().length, loadAverage1m: round(load) },
+      machine: { cpus: cpus().length, loadAverage1m: round(load) },
       messages: total,
       warmup,
       concurrency,
@@ -216,7 +150,6 @@ export async function run(): Promise<Record<string, unknown>> {
       met: { acceptedPerSecond: accepted / seconds >= 1_000, p99: percentile(latencies, 99) < 50 },
     };
   } finally {
-    agent.destroy();
     await sb.stop();
     await twilio.close();
   }
