@@ -16,10 +16,15 @@ const EDGE_NUMBER = '+14155550111';
 const GENERIC_NUMBER = '+14155550122';
 const SHORT_CODE = '55555';
 const GENERIC_SECRET = 'generic-secret-0123456789';
+const ENV_NUMBER = '+14155550133';
+const ENVLESS_NUMBER = '+14155550144';
+const ENV_TOKEN = 'token-from-the-environment';
 
 let bed: SmsTestBed;
 
 beforeAll(async () => {
+  process.env.SMS_TEST_TOKEN_SET = ENV_TOKEN;
+  delete process.env.SMS_TEST_TOKEN_UNSET;
   bed = await startSmsTestBed((base) => ({
     ...base,
     smsProviders: [
@@ -27,6 +32,9 @@ beforeAll(async () => {
       // Same Twilio account, but behind a public URL: signatures are over https://sms.example.com/...
       { id: 'edge', type: 'twilio', accountSid: 'AC' + '0'.repeat(32), authToken: 'edge-token-0123456789', webhookBaseUrl: 'https://sms.example.com' },
       { id: 'aggregator', type: 'generic', authToken: GENERIC_SECRET, baseUrl: 'http://127.0.0.1:9' },
+      // Auth tokens from the environment: one set (below), one missing.
+      { id: 'fromenv', type: 'twilio', accountSid: 'AC' + '2'.repeat(32), authTokenEnv: 'SMS_TEST_TOKEN_SET', baseUrl: 'http://127.0.0.1:9' },
+      { id: 'envless', type: 'twilio', accountSid: 'AC' + '3'.repeat(32), authTokenEnv: 'SMS_TEST_TOKEN_UNSET', baseUrl: 'http://127.0.0.1:9' },
     ],
     smsNumbers: [
       ...(base.smsNumbers ?? []),
@@ -39,6 +47,8 @@ beforeAll(async () => {
       },
       { number: GENERIC_NUMBER, kind: 'long', provider: 'aggregator' },
       { number: SHORT_CODE, kind: 'short', provider: 'twilio', category: 'billing' },
+      { number: ENV_NUMBER, kind: 'long', provider: 'fromenv' },
+      { number: ENVLESS_NUMBER, kind: 'long', provider: 'envless' },
     ],
   }));
 });
@@ -278,5 +288,22 @@ describe('the generic JSON webhook', () => {
     expect([missing.status, missing.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(missing.json().error.message).toContain('to is required');
     expect(await storedRows(bed.sb.database.sql)).toEqual(before);
+  });
+});
+
+describe('auth tokens from the environment', () => {
+  it('verifies with the token the environment holds, and answers 503 while it holds none', async () => {
+    const signed = inboundParams({ From: '+14155550180', To: ENV_NUMBER, AccountSid: 'AC' + '2'.repeat(32) });
+    expect((await postSigned(bed.inboundUrl('fromenv'), signed, { token: ENV_TOKEN })).status).toBe(200);
+
+    const before = await storedRows(bed.sb.database.sql);
+    const unset = await postSigned(bed.inboundUrl('envless'), inboundParams({ To: ENVLESS_NUMBER }), { token: 'whatever-token' });
+    expect([unset.status, unset.json().error.code]).toEqual([503, 'UNAVAILABLE']);
+    expect(unset.json().error.message).toContain('SMS_TEST_TOKEN_UNSET');
+    expect(await storedRows(bed.sb.database.sql)).toEqual(before);
+
+    const health = await client(bed.sb.url).get<{ sms: { providers: { id: string; secret: boolean }[]; numbers: number } }>('/healthz');
+    expect(health.body.sms.numbers).toBe(6);
+    expect(health.body.sms.providers.filter((p) => !p.secret).map((p) => p.id)).toEqual(['envless']);
   });
 });
