@@ -2,11 +2,12 @@
  * Where time passes: fires the machines' timers. Each job carries the event it was armed with; the
  * machine's guards drop it if its moment has passed (the offer was accepted, the target changed).
  */
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InteractionEvent } from '../machines/interaction.types.ts';
 import type { Engine } from '../src/engine/engine.ts';
+import { SwitchboardError } from '../src/errors.ts';
 import { QUEUES, type TimerJobData } from '../src/queues/names.ts';
 
 export interface TimerWorkerOptions {
@@ -27,7 +28,14 @@ export function startTimerWorker(options: TimerWorkerOptions): Worker<TimerJobDa
     async (job) => {
       const { target, event, fireAt } = job.data;
       const lateness = Date.now() - fireAt;
-      const applied = await options.engine.deliver(target.id, event as InteractionEvent, 'timer');
+      let applied: boolean;
+      try {
+        applied = await options.engine.deliver(target.id, event as InteractionEvent, 'timer');
+      } catch (error) {
+        // An interaction that does not exist never will: retrying cannot help.
+        if (error instanceof SwitchboardError && error.code === 'INTERACTION_NOT_FOUND') throw new UnrecoverableError(error.message);
+        throw error;
+      }
       if (!applied) options.logger.debug({ jobId: job.id, event: event.type }, 'timer no longer applies; ignored');
       options.onFired?.(lateness, applied);
     },
