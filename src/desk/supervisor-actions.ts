@@ -6,7 +6,7 @@
 import type { TransactionSql } from 'postgres';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import type { Engine } from '../engine/engine.ts';
-import { applyInteractionEvent, lockInteraction, type TransitionResult } from '../engine/interaction-runtime.ts';
+import { applyInteractionEvents, lockInteraction, type LockedInteraction, type TransitionResult } from '../engine/interaction-runtime.ts';
 import type { OutboxEntry } from '../engine/outbox.ts';
 import { SwitchboardError } from '../errors.ts';
 import type { Caller } from '../http/auth.ts';
@@ -23,8 +23,8 @@ export class SupervisorActions {
 
   setPriority(interactionId: string, caller: Caller, priority: number): Promise<TransitionResult> {
     return this.#engine.transaction(async (tx, outbox, now) => {
-      await this.#lockSupervised(tx, interactionId, caller);
-      return apply(tx, interactionId, { type: 'SET_PRIORITY', priority }, caller, now, outbox);
+      const record = await this.#lockSupervised(tx, interactionId, caller);
+      return apply(tx, record, [{ type: 'SET_PRIORITY', priority }], caller, now, outbox);
     });
   }
 
@@ -38,53 +38,46 @@ export class SupervisorActions {
         throw new SwitchboardError('UNKNOWN_WORKGROUP', `unknown workgroup "${to.workgroupId}"`, [{ path: 'workgroupId', message: 'unknown workgroup' }]);
       }
       const record = await this.#lockSupervised(tx, interactionId, caller);
-      if (record.state === 'offered' || record.state === 'active') {
-        await apply(tx, interactionId, { type: 'REVOKE', reason }, caller, now, outbox);
-      }
       const category = config.categories.find((c) => c.id === record.context.category);
-      return apply(
-        tx,
-        interactionId,
-        {
-          type: 'REASSIGN',
-          supervisorId: caller.id,
-          toAgentId: 'agentId' in to ? to.agentId : null,
-          toWorkgroupId: 'workgroupId' in to ? to.workgroupId : null,
-          overflowAfterMs: category?.overflowAfter ?? record.context.overflowAfterMs,
-        },
-        caller,
-        now,
-        outbox,
-      );
+      const reassign: InteractionEvent = {
+        type: 'REASSIGN',
+        supervisorId: caller.id,
+        toAgentId: 'agentId' in to ? to.agentId : null,
+        toWorkgroupId: 'workgroupId' in to ? to.workgroupId : null,
+        overflowAfterMs: category?.overflowAfter ?? record.context.overflowAfterMs,
+      };
+      const held = record.state === 'offered' || record.state === 'active';
+      return apply(tx, record, held ? [{ type: 'REVOKE', reason }, reassign] : [reassign], caller, now, outbox);
     });
   }
 
   /** Pulls an offer or an active interaction back from its agent into the queue. */
   revoke(interactionId: string, caller: Caller, reason: string): Promise<TransitionResult> {
     return this.#engine.transaction(async (tx, outbox, now) => {
-      await this.#lockSupervised(tx, interactionId, caller);
-      return apply(tx, interactionId, { type: 'REVOKE', reason }, caller, now, outbox);
+      const record = await this.#lockSupervised(tx, interactionId, caller);
+      return apply(tx, record, [{ type: 'REVOKE', reason }], caller, now, outbox);
     });
   }
 
-  async #lockSupervised(tx: TransactionSql, interactionId: string, caller: Caller) {
+  async #lockSupervised(tx: TransactionSql, interactionId: string, caller: Caller): Promise<LockedInteraction> {
     const record = await lockInteraction(tx, interactionId);
     assertSupervises(supervisedWorkgroups(this.#engine.config.current(), caller), record.context.workgroup);
     return record;
   }
 }
 
+/** Applies the events in order (one transition each); refused when the first does not apply. */
 async function apply(
   tx: TransactionSql,
-  interactionId: string,
-  event: InteractionEvent,
+  record: LockedInteraction,
+  events: InteractionEvent[],
   caller: Caller,
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<TransitionResult> {
-  const result = await applyInteractionEvent(tx, interactionId, event, `user:${caller.id}`, now, outbox);
+  const result = await applyInteractionEvents(tx, record, events, `user:${caller.id}`, now, outbox);
   if (!result.handled) {
-    throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${result.before.state}; ${event.type} does not apply`);
+    throw new SwitchboardError('INVALID_STATE', `interaction ${record.id} is ${record.state}; ${events[0]?.type ?? 'this'} does not apply`);
   }
   return result;
 }

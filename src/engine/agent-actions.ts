@@ -144,7 +144,7 @@ export class AgentActions {
         wrapUpTimeoutMs: config.routing.wrapUpTimeout,
         defaultDisposition: defaultDispositionFor(config, record.context.workgroup),
       };
-      return actAsHolder(tx, interactionId, agentId, event, now, outbox);
+      return actAsHolder(tx, interactionId, agentId, event, now, outbox, record);
     });
   }
 
@@ -159,7 +159,7 @@ export class AgentActions {
           allowed,
         });
       }
-      return actAsHolder(tx, interactionId, agentId, { type: 'WRAP_UP', agentId, disposition }, now, outbox);
+      return actAsHolder(tx, interactionId, agentId, { type: 'WRAP_UP', agentId, disposition }, now, outbox, record);
     });
   }
 }
