@@ -176,11 +176,16 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      logger.debug('closing the HTTP server and its event streams');
       await app?.close();
+      logger.debug('closing workers');
       await Promise.all(workers.map((worker) => worker.close()));
+      logger.debug('stopping channels');
       await Promise.all(channels.map((channel) => channel.stop()));
       stopKicking();
+      logger.debug('stopping the outbox relay');
       await relay.stop();
+      logger.debug('closing queues and connections');
       await Promise.all([timers.close(), deskQueue.close(), outbound.close(), hub.stop(), configSync.stop()]);
       for (const connection of [queueConnection, workerConnection, publisher, subscriber, configSubscriber, ...extraConnections]) connection.disconnect();
       await database.close();
