@@ -18,6 +18,12 @@ export async function run(args: string[]): Promise<number> {
   const logger = pino({ level: env.LOG_LEVEL });
   const api = !args.includes('--workers-only');
   const workers = !args.includes('--api-only');
+  // Listen for the stop signal from the first moment: a signal during start-up stops the process once
+  // it is up, cleanly, rather than killing it half-started (and leaving an embedded Postgres behind).
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
 
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = env.DATABASE_URL;
@@ -71,14 +77,12 @@ export async function run(args: string[]): Promise<number> {
     logger.info('Switchboard workers are running');
   }
 
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  logger.info({ signal: await stopRequested }, 'shutting down');
+  // A shutdown that cannot finish (its database gone, say) must still end the process.
+  setTimeout(() => {
+    logger.error('shutdown did not finish within 20 s; exiting');
+    process.exit(1);
+  }, 20_000).unref();
   await switchboard.close();
   await embedded?.stop();
   return 0;
