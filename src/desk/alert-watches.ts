@@ -28,6 +28,11 @@ export function watchesBegun(before: Side, after: Side): AlertWatch[] {
   return begun;
 }
 
+/** Whether a transition leaves the stages of any watch (only then can it clear alerts). */
+export function watchesEnded(before: string, after: string): boolean {
+  return Object.values(WATCH_STAGES).some((stages) => stages.includes(before) && !stages.includes(after));
+}
+
 /** The rules that apply to an interaction beginning a watch. */
 export function matchingRules(
   rules: readonly AlertRuleConfig[],

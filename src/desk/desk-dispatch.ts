@@ -23,11 +23,11 @@ export function createDeskDispatcher(deps: DeskDispatchDeps): (entry: DeskOutbox
         for (const workgroup of workgroups) {
           if (config.workgroups.some((w) => w.id === workgroup)) await deps.deskQueue.scheduleSnapshot(workgroup);
         }
+        for (const watch of entry.payload.watches ?? []) {
+          for (const rule of matchingRules(config.alerts, watch)) await deps.deskQueue.armAlert(watch, rule);
+        }
         return;
       }
-      case 'alert.watch':
-        for (const rule of matchingRules(config.alerts, entry.payload)) await deps.deskQueue.armAlert(entry.payload, rule);
-        return;
       case 'config.changed':
         await deps.publishConfig(entry.payload.version);
         return;

@@ -1,7 +1,7 @@
 /**
- * The desk's outbox entries: a queue or agent changed (coalesced into at most one supervisor snapshot
- * per workgroup and second), an interaction began something alerts watch (arm the alert timers), the
- * configuration changed (tell every process).
+ * The desk's outbox entries: queues or agents changed (coalesced into at most one supervisor snapshot
+ * per workgroup and second) and interactions began something alerts watch (arm the alert timers), one
+ * entry per transaction; and the configuration changed (tell every process).
  */
 import type { AlertWatch } from './desk-config.ts';
 
@@ -17,23 +17,37 @@ export interface AlertWatchPayload {
   category: string | null;
 }
 
-export type DeskOutboxEntry =
-  | { kind: 'desk.changed'; payload: { workgroups: string[]; agents: string[] } }
-  | { kind: 'alert.watch'; payload: AlertWatchPayload }
-  | { kind: 'config.changed'; payload: { version: number } };
+export interface DeskChange {
+  workgroups: string[];
+  agents: string[];
+  watches?: AlertWatchPayload[];
+}
 
-/** Notes that workgroups' queues or agents changed; one entry per transaction. */
+export type DeskOutboxEntry = { kind: 'desk.changed'; payload: DeskChange } | { kind: 'config.changed'; payload: { version: number } };
+
+function deskEntry(outbox: { kind: string; payload: unknown }[]): Extract<DeskOutboxEntry, { kind: 'desk.changed' }> {
+  let entry = outbox.find((e): e is Extract<DeskOutboxEntry, { kind: 'desk.changed' }> => e.kind === 'desk.changed');
+  if (!entry) {
+    entry = { kind: 'desk.changed', payload: { workgroups: [], agents: [] } };
+    outbox.push(entry);
+  }
+  return entry;
+}
+
+/** Notes that workgroups' queues or agents changed. */
 export function noteDeskChange(
   outbox: { kind: string; payload: unknown }[],
   workgroups: (string | null)[],
   agents: (string | null)[],
 ): void {
   const present = <T>(value: T | null): value is T => value !== null && value !== '';
-  let entry = outbox.find((e): e is Extract<DeskOutboxEntry, { kind: 'desk.changed' }> => e.kind === 'desk.changed');
-  if (!entry) {
-    entry = { kind: 'desk.changed', payload: { workgroups: [], agents: [] } };
-    outbox.push(entry);
-  }
+  const entry = deskEntry(outbox);
   for (const workgroup of workgroups.filter(present)) if (!entry.payload.workgroups.includes(workgroup)) entry.payload.workgroups.push(workgroup);
   for (const agent of agents.filter(present)) if (!entry.payload.agents.includes(agent)) entry.payload.agents.push(agent);
+}
+
+/** Notes that an interaction began something alerts watch. */
+export function noteWatch(outbox: { kind: string; payload: unknown }[], watch: AlertWatchPayload): void {
+  const entry = deskEntry(outbox);
+  (entry.payload.watches ??= []).push(watch);
 }

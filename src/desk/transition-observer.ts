@@ -6,8 +6,8 @@
 import type { TransactionSql } from 'postgres';
 import type { InteractionContext } from '../../machines/interaction.types.ts';
 import type { OutboxEntry } from '../engine/outbox.ts';
-import { WATCH_STAGES, watchesBegun } from './alert-watches.ts';
-import { noteDeskChange } from './desk-outbox.ts';
+import { WATCH_STAGES, watchesBegun, watchesEnded } from './alert-watches.ts';
+import { noteDeskChange, noteWatch } from './desk-outbox.ts';
 import { appendSupervisorEvent } from './supervisor-stream.ts';
 
 export interface ObservedTransition {
@@ -22,7 +22,8 @@ export interface ObservedTransition {
 
 export async function observeInteractionTransition(tx: TransactionSql, change: ObservedTransition, outbox: OutboxEntry[]): Promise<void> {
   const { before, after } = change;
-  if (before.state !== after.state) {
+  // Alerts can be open only on watches the interaction leaves now.
+  if (watchesEnded(before.state, after.state)) {
     const cleared = await tx<{ id: string; rule_id: string; watch: string; workgroup: string | null }[]>`
       update desk_alerts set cleared_at = ${change.now}, cleared_by = ${change.eventType}, cleared_by_actor = ${change.actor}
       where interaction_id = ${change.interactionId} and cleared_at is null and not (${after.state} = any(stages))
@@ -35,21 +36,18 @@ export async function observeInteractionTransition(tx: TransactionSql, change: O
         outbox,
       );
     }
-    for (const watch of watchesBegun(before, after)) {
-      outbox.push({
-        kind: 'alert.watch',
-        payload: {
-          interactionId: change.interactionId,
-          watch,
-          stages: [...WATCH_STAGES[watch]],
-          enteredSeq: change.seq,
-          enteredAt: change.now.getTime(),
-          channel: after.context.channel,
-          workgroup: after.context.workgroup,
-          category: after.context.category,
-        },
-      });
-    }
+  }
+  for (const watch of watchesBegun(before, after)) {
+    noteWatch(outbox, {
+      interactionId: change.interactionId,
+      watch,
+      stages: [...WATCH_STAGES[watch]],
+      enteredSeq: change.seq,
+      enteredAt: change.now.getTime(),
+      channel: after.context.channel,
+      workgroup: after.context.workgroup,
+      category: after.context.category,
+    });
   }
   const b = before.context;
   const a = after.context;

@@ -47,7 +47,6 @@ export function createDispatcher(deps: DispatchDeps): (entry: OutboxEntry) => Pr
         });
         return;
       case 'desk.changed':
-      case 'alert.watch':
       case 'config.changed':
         await deps.desk(entry);
         return;
