@@ -31,7 +31,8 @@ import { recordBounce } from './bounces.ts';
 import { classifyMessage, type Classification } from './classify.ts';
 import type { MailboxConfig } from './email-config.ts';
 import type { EmailDirectory } from './email-directory.ts';
-import { advanceLastUid } from './mailbox-state.ts';
+import { claimCopy } from './claim-copy.ts';
+import type { MailboxCopy } from './mailbox-copy.ts';
 import { customerOf, resolveOwnAddress, type OwnAddress } from './own-address.ts';
 import { parseMessage, type ParsedMessage, type QuarantinedMessage } from './parse-message.ts';
 import { contentHashOf, messageKeyOf, rawHeader, rawMessageId, rawSenderAddress } from './raw-headers.ts';
@@ -40,11 +41,6 @@ import { CLOSED_STATES, lockThreadInteraction, transactionThreadLookups } from '
 import { withoutNul } from './text-safety.ts';
 
 export const EMAIL_ACTOR = 'channel:email';
-
-/** Where a copy of a message sits in its mailbox. */
-export type MailboxCopy =
-  | { protocol: 'imap'; uidValidity: string; uid: number }
-  | { protocol: 'pop3'; uidl: string };
 
 export interface CaptureInput {
   mailbox: MailboxConfig;
@@ -78,10 +74,6 @@ export interface CaptureDeps {
   engine: Engine;
   directory: EmailDirectory;
   logger: Logger;
-}
-
-export function copyKey(copy: MailboxCopy): string {
-  return copy.protocol === 'imap' ? `imap:${copy.uidValidity}:${copy.uid}` : `pop3:${copy.uidl}`;
 }
 
 type Readable = ParsedMessage | QuarantinedMessage;
@@ -120,36 +112,21 @@ async function captureInTransaction(
   const rfcMessageId = message.quarantined ? rawMessageId(message.raw) : message.messageId;
   const primaryKey = messageKeyOf(rfcMessageId, input.raw);
   const contentHash = contentHashOf(input.raw);
-  await tx`select pg_advisory_xact_lock(hashtext(${`email:${mailbox.id}`}), hashtext(${primaryKey}))`;
-
-  const find = (key: string) =>
-    tx<{ content_hash: string | null }[]>`select content_hash from email_inbound where mailbox_id = ${mailbox.id} and message_key = ${key}`;
-  let messageKey = primaryKey;
-  let [existing] = await find(primaryKey);
-  if (existing && rfcMessageId !== null && existing.content_hash !== null && existing.content_hash !== contentHash) {
-    // Same Message-ID, different message: it is captured under a key of its own.
-    messageKey = `${primaryKey}#${contentHash.slice(0, 16)}`;
-    [existing] = await find(messageKey);
-  }
-  const recorded = await tx`
-    insert into email_mailbox_items (mailbox_id, item_key, uid_validity, uid, uidl, message_key, outcome, action, seen_at)
-    values (${mailbox.id}, ${copyKey(copy)}, ${copy.protocol === 'imap' ? copy.uidValidity : null}::bigint,
-            ${copy.protocol === 'imap' ? copy.uid : null}, ${copy.protocol === 'pop3' ? copy.uidl : null},
-            ${messageKey}, ${existing ? 'duplicate' : 'captured'}, ${mailbox.afterCapture}, ${now})
-    on conflict (mailbox_id, item_key) do nothing returning item_key`;
-  if (copy.protocol === 'imap') await advanceLastUid(tx, mailbox.id, copy.uidValidity, copy.uid);
-  if (recorded.length === 0) return { status: 'copy_seen' };
-  if (existing) return { status: 'duplicate', messageKey };
+  const claim = await claimCopy(tx, { mailboxId: mailbox.id, action: mailbox.afterCapture, copy, rfcMessageId, primaryKey, contentHash, now });
+  if (claim.status !== 'new') return claim;
+  const { messageKey } = claim;
 
   const messageId = randomUUID();
   const own = resolveOwnAddress(message.quarantined ? null : message, mailbox, deps.directory);
   const context: CaptureContext = { tx, outbox, now, deps, input, messageId, messageKey, own };
-  const result = message.quarantined ? await captureQuarantined(context, message) : await captureParsed(context, message);
-
-  await tx`
-    insert into email_inbound (mailbox_id, message_key, message_id, interaction_id, kind, reason, content_hash, size, captured_at)
-    values (${mailbox.id}, ${messageKey}, ${messageId}, ${result.interactionId}, ${result.kind}, ${result.reason.slice(0, 2_000)}, ${contentHash},
-            ${input.size}, ${now})`;
+  const { stored, ...result } = message.quarantined ? await captureQuarantined(context, message) : await captureParsed(context, message);
+  await Promise.all([
+    stored,
+    tx`
+      insert into email_inbound (mailbox_id, message_key, message_id, interaction_id, kind, reason, content_hash, size, captured_at)
+      values (${mailbox.id}, ${messageKey}, ${messageId}, ${result.interactionId}, ${result.kind}, ${result.reason.slice(0, 2_000)}, ${contentHash},
+              ${input.size}, ${now})`,
+  ]);
   return { status: 'captured', messageKey, messageId, ...result };
 }
 
@@ -172,7 +149,10 @@ interface Captured {
   acknowledged: boolean;
 }
 
-async function captureQuarantined(context: CaptureContext, message: QuarantinedMessage): Promise<Captured> {
+/** Captured, with the storing of its email details under way (pipelined with the capture record). */
+type CapturedAndStoring = Captured & { stored: Promise<void> };
+
+async function captureQuarantined(context: CaptureContext, message: QuarantinedMessage): Promise<CapturedAndStoring> {
   const { tx, outbox, now, input, messageId, own } = context;
   const subject = withoutNul(rawHeader(message.raw, 'subject')?.slice(0, 998) ?? null);
   const result = await intake(
@@ -193,7 +173,7 @@ async function captureQuarantined(context: CaptureContext, message: QuarantinedM
     now,
     outbox,
   );
-  await storeInboundEmail(tx, {
+  const stored = storeInboundEmail(tx, {
     messageId,
     interactionId: result.id,
     mailboxId: input.mailbox.id,
@@ -205,10 +185,10 @@ async function captureQuarantined(context: CaptureContext, message: QuarantinedM
     size: input.size,
     createdAt: now,
   });
-  return { kind: 'quarantined', reason: message.reason, interactionId: result.id, appended: false, acknowledged: false };
+  return { kind: 'quarantined', reason: message.reason, interactionId: result.id, appended: false, acknowledged: false, stored };
 }
 
-async function captureParsed(context: CaptureContext, parsed: ParsedMessage): Promise<Captured> {
+async function captureParsed(context: CaptureContext, parsed: ParsedMessage): Promise<CapturedAndStoring> {
   const { tx, now, input, messageId } = context;
   const classification = await classifyMessage(parsed, transactionThreadLookups(tx));
   const customer = customerOf(parsed);
@@ -250,7 +230,7 @@ async function captureParsed(context: CaptureContext, parsed: ParsedMessage): Pr
       captured = await captureNew(context, parsed, classification, base);
       break;
   }
-  await storeInboundEmail(tx, {
+  const stored = storeInboundEmail(tx, {
     messageId,
     interactionId: captured.interactionId,
     mailboxId: input.mailbox.id,
@@ -262,7 +242,7 @@ async function captureParsed(context: CaptureContext, parsed: ParsedMessage): Pr
     size: input.size,
     createdAt: now,
   });
-  return captured;
+  return { ...captured, stored };
 }
 
 async function captureBounce(context: CaptureContext, classification: Classification, request: IntakeRequest): Promise<Captured> {

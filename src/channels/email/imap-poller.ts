@@ -7,17 +7,20 @@
 // 3. Fetch every message above the last UID captured, in UID order and in batches bounded in count
 //    and bytes, with BODY.PEEK (flags such as \Seen, set by other clients or not, play no part and are
 //    left alone). A message over maxMessageBytes is fetched only in part and quarantined.
-// 4. Capture each in its own transaction (which advances the last UID), then delete or move the
-//    batch's copies. Nothing is removed before its capture committed; a crash in between leaves the
-//    copies for step 2 of the next poll.
+// 4. Capture each in its own transaction (several at once, but one sender's and one thread's
+//    messages in order, see capture-groups.ts), then advance the last UID past the batch and delete
+//    or move its copies. Nothing is removed before its capture committed; a crash in between leaves
+//    the copies for step 2 of the next poll, and copies recorded but not yet behind the last UID are
+//    recognised (not captured again) when they are fetched once more.
 import { ImapFlow } from 'imapflow';
 import type { Sql } from 'postgres';
 import type { CaptureDeps } from './capture-message.ts';
-import { copyKey } from './capture-message.ts';
+import { copyKey } from './mailbox-copy.ts';
 import { captureWithFallback } from './capture-with-fallback.ts';
 import { afterCaptureOf, formatAfterCapture, parseAfterCapture, type AfterCapture, type MailboxConfig } from './email-config.ts';
 import { EmailChannelError } from './errors.ts';
-import { loadMailboxState, resetUidValidity } from './mailbox-state.ts';
+import { captureGroups, runGroups } from './capture-groups.ts';
+import { advanceLastUid, loadMailboxState, resetUidValidity } from './mailbox-state.ts';
 import { countOutcome, emptyPollResult, type PollHooks, type PollResult } from './poll-types.ts';
 import { errorMessage } from './transient-errors.ts';
 
@@ -30,6 +33,8 @@ const UID_SET_CHUNK = 500;
 export interface ImapPollDeps extends CaptureDeps {
   sql: Sql;
   hooks?: PollHooks;
+  /** Set when the process is stopping: the poll ends after the message at hand (its copy is still removed). */
+  signal?: AbortSignal;
 }
 
 export async function pollImap(deps: ImapPollDeps, mailbox: MailboxConfig): Promise<PollResult> {
@@ -96,20 +101,26 @@ async function pollFolder(deps: ImapPollDeps, mailbox: MailboxConfig, client: Im
       for (const message of await client.fetchAll(chunk.join(','), { uid: true, size: true }, { uid: true })) sizes.set(message.uid, message.size ?? 0);
     }
     const limit = deps.directory.parseLimits().maxMessageBytes;
+    const concurrency = deps.directory.settings().captureConcurrency;
     for (const batch of batchesOf(uids, sizes, limit)) {
       const removable: { uid: number; itemKey: string }[] = [];
-      for (const { uid, raw, size, truncated } of await fetchBatch(client, batch, sizes, limit)) {
+      const fetched = await fetchBatch(client, batch, sizes, limit);
+      await runGroups(captureGroups(fetched), concurrency, async ({ uid, raw, size, truncated }) => {
+        if (deps.signal?.aborted) return;
         const copy = { protocol: 'imap' as const, uidValidity, uid };
         const outcome = await captureWithFallback(deps, { mailbox, copy, raw, size, truncated });
         countOutcome(result, outcome);
         await deps.hooks?.afterCapture?.(outcome, mailbox);
         if (outcome.status !== 'copy_seen') removable.push({ uid, itemKey: copyKey(copy) });
-      }
+      });
+      // Every message of the batch is committed (a failure above ends the poll before this point).
+      if (!deps.signal?.aborted) await advanceLastUid(deps.sql, mailbox.id, uidValidity, Math.max(...batch));
       if (!keep && removable.length > 0) {
         await removeCopies(client, after, removable.map((entry) => entry.uid));
         await markRemoved(deps.sql, mailbox.id, removable.map((entry) => entry.itemKey));
         result.removed += removable.length;
       }
+      if (deps.signal?.aborted) break;
     }
     return result;
   } finally {

@@ -18,6 +18,7 @@ export type PollReport =
   | { status: 'failed'; error: string; failures: number; nextAttemptAfter: Date | null }
   | { status: 'backing_off'; nextAttemptAfter: Date }
   | { status: 'busy' }
+  | { status: 'stopped' }
   | { status: 'unknown_mailbox' };
 
 export interface MailboxPollerOptions {
@@ -31,12 +32,19 @@ export interface MailboxPollerOptions {
 
 export class MailboxPoller {
   readonly #options: MailboxPollerOptions;
+  readonly #stopping = new AbortController();
 
   constructor(options: MailboxPollerOptions) {
     this.#options = options;
   }
 
+  /** Polls under way end after the message at hand; later polls do nothing. */
+  stop(): void {
+    this.#stopping.abort();
+  }
+
   async poll(mailboxId: string): Promise<PollReport> {
+    if (this.#stopping.signal.aborted) return { status: 'stopped' };
     const { sql, directory, engine, health } = this.#options;
     const mailbox = directory.mailbox(mailboxId);
     if (!mailbox) return { status: 'unknown_mailbox' };
@@ -46,7 +54,7 @@ export class MailboxPoller {
       const now = engine.now();
       if (state.retryAt !== null && state.retryAt > now) return { status: 'backing_off', nextAttemptAfter: state.retryAt };
 
-      const deps = { engine, sql, directory, logger, hooks: this.#options.hooks };
+      const deps = { engine, sql, directory, logger, hooks: this.#options.hooks, signal: this.#stopping.signal };
       const outcome = await withMailboxLock(sql, mailbox.id, () => (mailbox.protocol === 'imap' ? pollImap(deps, mailbox) : pollPop3(deps, mailbox)));
       if (!outcome.locked) return { status: 'busy' };
       await recordPollSuccess(sql, mailbox.id, outcome.value.captured, engine.now());

@@ -1,5 +1,5 @@
 // Where each mailbox stands, in Postgres so every process sees it: the IMAP UIDVALIDITY and the last
-// UID captured (advanced in each capture's transaction), and how polling went (failures, the moment
+// UID captured (advanced once a batch of captures is committed), and how polling went (failures, the moment
 // before which the next poll waits, the last error), which /healthz reports.
 import type { Sql, TransactionSql } from 'postgres';
 
@@ -65,9 +65,9 @@ export async function resetUidValidity(sql: Sql, id: string, uidValidity: string
   await sql`update email_mailboxes set uid_validity = ${uidValidity}::bigint, last_uid = 0, updated_at = now() where id = ${id}`;
 }
 
-/** In a capture's transaction: every UID up to `uid` is done. A no-op when UIDVALIDITY changed meanwhile. */
-export async function advanceLastUid(tx: TransactionSql, id: string, uidValidity: string, uid: number): Promise<void> {
-  await tx`
+/** Every UID up to `uid` is captured (or recorded as a copy). A no-op when UIDVALIDITY changed meanwhile. */
+export async function advanceLastUid(sql: Sql, id: string, uidValidity: string, uid: number): Promise<void> {
+  await sql`
     update email_mailboxes set last_uid = greatest(last_uid, ${uid}), updated_at = now()
     where id = ${id} and uid_validity = ${uidValidity}::bigint`;
 }

@@ -2,7 +2,8 @@
 //
 // The address: the first configured address among the delivery headers (Delivered-To, X-Original-To,
 // Envelope-To, added by the receiving server) and the To and Cc headers; else the mailbox's own
-// `address`; else the first To address as written (no configured settings apply then).
+// `address`; else the mailbox's login when it is a configured address; else the first To address as
+// written (no configured settings apply then, and replies cannot be sent from it).
 // The customer: the first Reply-To address when there is one (contact forms send from their own
 // address on the customer's behalf), else the From address.
 import type { EmailAddressConfig, MailboxConfig } from './email-config.ts';
@@ -31,6 +32,8 @@ export function resolveOwnAddress(message: ParsedMessage | null, mailbox: Mailbo
     if (config) return { address: config.address, config };
   }
   if (mailbox.address !== undefined) return { address: mailbox.address, config: directory.address(mailbox.address) };
+  const login = directory.address(mailbox.auth.user);
+  if (login) return { address: login.address, config: login };
   const fallback = message?.to[0]?.address ?? mailbox.auth.user;
   return { address: fallback.trim().toLowerCase(), config: undefined };
 }

@@ -75,12 +75,14 @@ export class PollScheduler {
       const id = scheduler.id ?? scheduler.key;
       if (!configured.has(id)) await queue.removeJobScheduler(id);
     }
+    if (this.#worker) this.#worker.concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, mailboxes.length));
     this.#synced = signature;
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#options.poller.stop();
     await this.#worker?.close();
     await this.#queue?.close();
     this.#worker = null;

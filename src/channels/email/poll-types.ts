@@ -15,8 +15,8 @@ export interface PollResult {
 export interface PollHooks {
   /**
    * Called after a message's capture committed and before its copy is removed from the mailbox.
-   * If it throws, the poll stops there: what was committed stays, and the copy is removed by the
-   * next poll.
+   * If it throws, the poll stops there (captures already under way alongside still finish): what
+   * was committed stays, and the copies are removed by the next poll.
    */
   afterCapture?: (outcome: CaptureOutcome, mailbox: MailboxConfig) => void | Promise<void>;
 }

@@ -9,7 +9,7 @@
 //    without QUIT (a crash, a dropped connection) deletes nothing, and the next poll does it.
 import type { Sql } from 'postgres';
 import type { CaptureDeps } from './capture-message.ts';
-import { copyKey } from './capture-message.ts';
+import { copyKey } from './mailbox-copy.ts';
 import { captureWithFallback } from './capture-with-fallback.ts';
 import { afterCaptureOf, type MailboxConfig } from './email-config.ts';
 import { countOutcome, emptyPollResult, type PollHooks, type PollResult } from './poll-types.ts';
@@ -18,6 +18,8 @@ import { Pop3Session } from './pop3-session.ts';
 export interface Pop3PollDeps extends CaptureDeps {
   sql: Sql;
   hooks?: PollHooks;
+  /** Set when the process is stopping: the poll ends after the message at hand (and still QUITs). */
+  signal?: AbortSignal;
 }
 
 export async function pollPop3(deps: Pop3PollDeps, mailbox: MailboxConfig): Promise<PollResult> {
@@ -48,6 +50,7 @@ export async function pollPop3(deps: Pop3PollDeps, mailbox: MailboxConfig): Prom
     const deleted: string[] = [];
 
     for (const { number, uidl } of listing) {
+      if (deps.signal?.aborted) break;
       const copy = { protocol: 'pop3' as const, uidl };
       const key = copyKey(copy);
       const seen = known.get(key);

@@ -21,25 +21,27 @@ export interface InboundEmailRecord {
 
 const list = (entries: Mailbox[]) => entries.map((entry) => ({ address: withoutNul(entry.address), name: withoutNul(entry.name) }));
 
+/** Issues its statements together (pipelined on the transaction's connection) and resolves when all are done. */
 export async function storeInboundEmail(tx: TransactionSql, record: InboundEmailRecord): Promise<void> {
   const { parsed } = record;
   const addresses = parsed ? { from: list([parsed.from]), to: list(parsed.to), cc: list(parsed.cc), replyTo: list(parsed.replyTo) } : {};
-  await tx`
-    insert into email_messages (message_id, interaction_id, direction, mailbox_id, rfc_message_id, in_reply_to, "references",
-                                addresses, subject, html, headers, raw, raw_truncated, size, created_at)
-    values (${record.messageId}, ${record.interactionId}, 'in', ${record.mailboxId}, ${record.rfcMessageId}, ${parsed?.inReplyTo ?? null},
-            ${parsed?.references ?? []}::text[], ${tx.json(addresses)}, ${record.subject}, ${parsed?.html ?? null},
-            ${tx.json(parsed?.headers ?? {})}, ${record.raw}, ${record.rawTruncated}, ${record.size}, ${record.createdAt})`;
-  if (parsed) await storeAttachments(tx, record.messageId, parsed.attachments);
+  await Promise.all([
+    tx`
+      insert into email_messages (message_id, interaction_id, direction, mailbox_id, rfc_message_id, in_reply_to, "references",
+                                  addresses, subject, html, headers, raw, raw_truncated, size, created_at)
+      values (${record.messageId}, ${record.interactionId}, 'in', ${record.mailboxId}, ${record.rfcMessageId}, ${parsed?.inReplyTo ?? null},
+              ${parsed?.references ?? []}::text[], ${tx.json(addresses)}, ${record.subject}, ${parsed?.html ?? null},
+              ${tx.json(parsed?.headers ?? {})}, ${record.raw}, ${record.rawTruncated}, ${record.size}, ${record.createdAt})`,
+    ...(parsed ? storeAttachments(tx, record.messageId, parsed.attachments) : []),
+  ]);
 }
 
-export async function storeAttachments(tx: TransactionSql, messageId: string, attachments: ParsedAttachment[]): Promise<void> {
-  let position = 0;
-  for (const attachment of attachments) {
-    await tx`
+/** One insert per attachment, issued at once. */
+export function storeAttachments(tx: TransactionSql, messageId: string, attachments: ParsedAttachment[]): Promise<unknown>[] {
+  return attachments.map(
+    (attachment, position) => tx`
       insert into email_attachments (id, message_id, position, filename, content_type, size, content, drop_reason, content_id, inline)
       values (${randomUUID()}, ${messageId}, ${position}, ${withoutNul(attachment.filename)}, ${withoutNul(attachment.contentType)}, ${attachment.size},
-              ${attachment.content}, ${attachment.dropReason}, ${withoutNul(attachment.contentId)}, ${attachment.inline})`;
-    position += 1;
-  }
+              ${attachment.content}, ${attachment.dropReason}, ${withoutNul(attachment.contentId)}, ${attachment.inline})`,
+  );
 }
