@@ -67,7 +67,11 @@ export class AgentActions {
     interactionId: string,
     agentId: string,
     text: string | null,
-    options: { responseId?: string | null } = {},
+    options: {
+      responseId?: string | null;
+      /** Runs in the reply's transaction once the message is stored, for what a channel keeps with it (email attachments). */
+      attach?: (tx: TransactionSql, messageId: string) => Promise<void>;
+    } = {},
   ): Promise<{ messageId: string; result: TransitionResult; status: 'pending' | 'pending_review'; reviewId: string | null }> {
     return this.#engine.transaction(async (tx, outbox, now) => {
       const messageId = randomUUID();
@@ -88,6 +92,7 @@ export class AgentActions {
         insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, metadata, created_at, updated_at)
         values (${messageId}, ${interactionId}, 'out', ${interaction.channel}, ${interaction.to_address}, ${interaction.from_address},
                 ${subject}, ${body}, ${agentId}, ${status}, ${tx.json(metadata)}, ${now}, ${now})`;
+      if (options.attach) await options.attach(tx, messageId);
       const event: InteractionEvent = composed.review
         ? { type: 'REVIEW_REQUESTED', agentId, messageId, responseId }
         : { type: 'REPLY', agentId, messageId, responseId };
