@@ -7,6 +7,7 @@ import type { PresenceEvent } from '../../machines/agent-presence.machine.ts';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
 import type { Database } from '../db/client.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { SwitchboardError } from '../errors.ts';
 import { intake, type IntakeRequest, type IntakeResult } from './intake.ts';
 import { applyInteractionEvent, type TransitionResult } from './interaction-runtime.ts';
@@ -46,7 +47,7 @@ export class Engine {
   async transaction<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>): Promise<T> {
     const outbox: OutboxEntry[] = [];
     const now = this.now();
-    const result = await this.database.sql.begin(async (tx) => {
+    const result = await inTransaction(this.database.sql, async (tx) => {
       const value = await work(tx, outbox, now);
       await writeOutbox(tx, outbox);
       return value;
