@@ -1,10 +1,8 @@
-// An agent's email reply with attachments, in ONE transaction: the agent must hold the interaction,
-// the pending message and its attachments are stored together, and the REPLY event hands the message
-// to the outbound worker (through the outbox) only once all of it is committed.
+// Attachments of an agent's email reply, stored in the reply's own transaction (through the attach
+// hook of AgentActions.reply), so the message and its attachments commit together and the reply
+// takes the same path as any other: the same checks, the same review rules, the same outbox entry.
 import { randomUUID } from 'node:crypto';
-import type { Engine } from '../../engine/engine.ts';
-import { applyInteractionEvent, lockInteraction, type TransitionResult } from '../../engine/interaction-runtime.ts';
-import { SwitchboardError } from '../../errors.ts';
+import type { TransactionSql } from 'postgres';
 import { withoutNul } from './text-safety.ts';
 
 export interface OutboundAttachment {
@@ -13,38 +11,18 @@ export interface OutboundAttachment {
   content: Buffer;
 }
 
-export async function replyWithAttachments(
-  engine: Engine,
-  reply: { interactionId: string; agentId: string; body: string; attachments: OutboundAttachment[] },
-): Promise<{ messageId: string; result: TransitionResult }> {
-  const { interactionId, agentId } = reply;
-  return engine.transaction(async (tx, outbox, now) => {
-    const record = await lockInteraction(tx, interactionId);
-    if (record.context.agentId !== agentId) {
-      throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
-    }
-    const [interaction] = await tx<{ channel: string; from_address: string; to_address: string; subject: string | null }[]>`
-      select channel, from_address, to_address, subject from interactions where id = ${interactionId}`;
-    if (!interaction) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
-    if (interaction.channel !== 'email') throw new SwitchboardError('NOT_AN_EMAIL_INTERACTION', `interaction ${interactionId} is ${interaction.channel}`);
-
-    const messageId = randomUUID();
-    const subject = interaction.subject === null ? null : /^re:/i.test(interaction.subject) ? interaction.subject : `Re: ${interaction.subject}`;
-    const metadata = { attachments: reply.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.content.length })) };
-    await tx`
-      insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, metadata, created_at, updated_at)
-      values (${messageId}, ${interactionId}, 'out', 'email', ${interaction.to_address}, ${interaction.from_address}, ${subject},
-              ${withoutNul(reply.body)}, ${agentId}, 'pending', ${tx.json(metadata)}, ${now}, ${now})`;
-    let position = 0;
-    for (const attachment of reply.attachments) {
-      await tx`
-        insert into email_attachments (id, message_id, position, filename, content_type, size, content, inline)
-        values (${randomUUID()}, ${messageId}, ${position}, ${withoutNul(attachment.filename)}, ${attachment.contentType}, ${attachment.content.length},
-                ${attachment.content}, false)`;
-      position += 1;
-    }
-    const result = await applyInteractionEvent(tx, interactionId, { type: 'REPLY', agentId, messageId }, `user:${agentId}`, now, outbox);
-    if (!result.handled) throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${record.state}; REPLY does not apply`);
-    return { messageId, result };
-  });
+export function attachmentsOf(attachments: OutboundAttachment[]): (tx: TransactionSql, messageId: string) => Promise<void> {
+  return async (tx, messageId) => {
+    if (attachments.length === 0) return;
+    const listed = attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.content.length }));
+    await Promise.all([
+      tx`update messages set metadata = metadata || ${tx.json({ attachments: listed })} where id = ${messageId}`,
+      ...attachments.map(
+        (attachment, position) => tx`
+          insert into email_attachments (id, message_id, position, filename, content_type, size, content, inline)
+          values (${randomUUID()}, ${messageId}, ${position}, ${withoutNul(attachment.filename)}, ${attachment.contentType},
+                  ${attachment.content.length}, ${attachment.content}, false)`,
+      ),
+    ]);
+  };
 }

@@ -14,13 +14,15 @@ import type { HttpContext } from '../../http/context.ts';
 import { assertMayRead, MAX_BODY_CHARACTERS } from '../../http/routes/interactions.ts';
 import { schemaOf } from '../../http/validation.ts';
 import type { EmailDirectory } from './email-directory.ts';
-import { replyWithAttachments, type OutboundAttachment } from './email-reply.ts';
+import { attachmentsOf, type OutboundAttachment } from './email-reply.ts';
 
 const idParams = z.object({ id: z.string() });
 const quarantineQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
 const replyBody = z
   .object({
-    body: z.string().min(1).max(MAX_BODY_CHARACTERS),
+    body: z.string().min(1).max(MAX_BODY_CHARACTERS).optional(),
+    /** A response from the library, as for any reply. */
+    responseId: z.string().min(1).max(64).optional(),
     attachments: z
       .array(
         z
@@ -35,7 +37,8 @@ const replyBody = z
       .max(20)
       .default([]),
   })
-  .strict();
+  .strict()
+  .refine((reply) => reply.body !== undefined || reply.responseId !== undefined, { message: 'body or responseId is required', path: ['body'] });
 
 interface EmailMessageRow {
   message_id: string;
@@ -179,7 +182,8 @@ export function emailRoutes(directory: EmailDirectory) {
       },
       async (request, reply) => {
         assertInteractionId(request.params.id);
-        await findInteraction(sql, request.params.id); // 404 before 403 for unknown ids
+        const interaction = await findInteraction(sql, request.params.id); // 404 before 403 for unknown ids
+        if (interaction.channel !== 'email') throw new SwitchboardError('NOT_AN_EMAIL_INTERACTION', `interaction ${interaction.id} is ${interaction.channel}`);
         const limits = directory.settings();
         const attachments: OutboundAttachment[] = request.body.attachments.map((attachment) => ({
           filename: attachment.filename,
@@ -190,13 +194,14 @@ export function emailRoutes(directory: EmailDirectory) {
         const tooLarge = attachments.find((attachment) => attachment.content.length > limits.maxAttachmentBytes);
         if (tooLarge) throw new SwitchboardError('PAYLOAD_TOO_LARGE', `attachment "${tooLarge.filename}" is over ${limits.maxAttachmentBytes} bytes`);
         if (total > limits.maxTotalAttachmentBytes) throw new SwitchboardError('PAYLOAD_TOO_LARGE', `attachments total over ${limits.maxTotalAttachmentBytes} bytes`);
-        const { messageId, result } = await replyWithAttachments(context.engine, {
-          interactionId: request.params.id,
-          agentId: request.caller.id,
-          body: request.body.body,
-          attachments,
+        const sent = await context.actions.reply(request.params.id, request.caller.id, request.body.body ?? null, {
+          responseId: request.body.responseId ?? null,
+          attach: attachmentsOf(attachments),
         });
-        return reply.status(201).send({ id: result.after.id, state: result.after.state, agentId: result.after.context.agentId, messageId });
+        const { result } = sent;
+        return reply
+          .status(201)
+          .send({ id: result.after.id, state: result.after.state, agentId: result.after.context.agentId, messageId: sent.messageId, status: sent.status, reviewId: sent.reviewId });
       },
     );
   };
