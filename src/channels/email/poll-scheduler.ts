@@ -37,32 +37,41 @@ export class PollScheduler {
   }
 
   async start(): Promise<void> {
-    const { prefix, logger, poller } = this.#options;
-    this.#queue = new Queue<PollJobData>(EMAIL_POLL_QUEUE, { connection: this.#options.connectRedis(), prefix });
+    const { logger } = this.#options;
     await this.sync();
-    const concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, this.#options.directory.mailboxes().length));
-    this.#worker = new Worker<PollJobData>(
-      EMAIL_POLL_QUEUE,
-      async (job) => {
-        const report = await poller.poll(job.data.mailboxId);
-        return report.status;
-      },
-      { connection: this.#options.connectRedis(), prefix, concurrency },
-    );
-    this.#worker.on('error', (error) => logger.error({ err: error, channel: 'email' }, 'mailbox poll worker error'));
     this.#timer = setInterval(() => {
       this.sync().catch((error: unknown) => logger.warn({ err: error, channel: 'email' }, 'could not update mailbox poll schedules'));
     }, RESYNC_MS);
     this.#timer.unref();
   }
 
+  /** The queue and the worker, created when the first mailbox is configured (a process without mailboxes holds no connections for them). */
+  #open(): Queue<PollJobData> {
+    if (this.#queue) return this.#queue;
+    const { prefix, logger, poller } = this.#options;
+    this.#queue = new Queue<PollJobData>(EMAIL_POLL_QUEUE, { connection: this.#options.connectRedis(), prefix });
+    this.#worker = new Worker<PollJobData>(
+      EMAIL_POLL_QUEUE,
+      async (job) => {
+        const report = await poller.poll(job.data.mailboxId);
+        return report.status;
+      },
+      { connection: this.#options.connectRedis(), prefix, concurrency: 1 },
+    );
+    this.#worker.on('error', (error) => logger.error({ err: error, channel: 'email' }, 'mailbox poll worker error'));
+    return this.#queue;
+  }
+
   /** Upserts a scheduler per configured mailbox and removes the others; does nothing when the configuration is unchanged. */
   async sync(): Promise<void> {
-    const queue = this.#queue;
-    if (!queue) return;
     const mailboxes = this.#options.directory.mailboxes();
     const signature = JSON.stringify(mailboxes.map((mailbox) => [mailbox.id, mailbox.pollEvery]));
     if (signature === this.#synced) return;
+    if (mailboxes.length === 0 && !this.#queue) {
+      this.#synced = signature;
+      return;
+    }
+    const queue = this.#open();
     for (const mailbox of mailboxes) {
       await queue.upsertJobScheduler(
         mailbox.id,
