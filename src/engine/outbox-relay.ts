@@ -15,6 +15,8 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   pollMs?: number;
   batchSize?: number;
+  /** Drains that may run at once in this process (default 4). */
+  concurrency?: number;
 }
 
 interface ClaimedRow {
@@ -26,13 +28,14 @@ interface ClaimedRow {
 
 export class OutboxRelay {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
-  #draining: Promise<void> | null = null;
+  /** Drains in flight; a few run at once so one slow batch does not hold back what was just committed. */
+  readonly #draining = new Set<Promise<void>>();
   #again = false;
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
 
   constructor(options: OutboxRelayOptions) {
-    this.#options = { leaseMs: 30_000, pollMs: 1_000, batchSize: 100, ...options };
+    this.#options = { leaseMs: 30_000, pollMs: 1_000, batchSize: 100, concurrency: 4, ...options };
   }
 
   start(): void {
@@ -48,25 +51,26 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#draining;
+    await Promise.all(this.#draining);
   }
 
-  /** Dispatch what is due now (coalesces: concurrent kicks run one more drain). */
+  /** Dispatch what is due now: starts another drain unless enough run already (then one more runs after). */
   kick(): void {
     if (this.#stopped) return;
-    if (this.#draining) {
+    if (this.#draining.size >= this.#options.concurrency) {
       this.#again = true;
       return;
     }
-    this.#draining = this.#drain()
+    const draining: Promise<void> = this.#drain()
       .catch((error: unknown) => this.#options.logger.error({ err: error }, 'outbox relay failed'))
       .finally(() => {
-        this.#draining = null;
+        this.#draining.delete(draining);
         if (this.#again) {
           this.#again = false;
           this.kick();
         }
       });
+    this.#draining.add(draining);
   }
 
   /** Drains until nothing is due; resolves when done (tests and shutdown use it). */

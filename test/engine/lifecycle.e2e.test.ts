@@ -28,6 +28,8 @@ describe('an interaction from intake to closed', () => {
     expect((await alice.put('/api/me/status', { status: 'available' })).status).toBe(200);
     expect((await bob.put('/api/me/status', { status: 'available' })).status).toBe(200);
     await aliceEvents.next('status', (e) => e.data.status === 'available');
+    // Both agents' log-ins have been routed (nothing waits in the outbox) before the interaction arrives.
+    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
 
     const created = await admin.post<{ id: string; state: string }>('/api/interactions', {
       channel: 'email',
