@@ -49,3 +49,41 @@ describe('email corpus', () => {
     });
   }
 });
+
+// What the awkward messages must still give the channel: readable text in the right script and
+// every part kept, whatever the charset label says.
+describe('email corpus: charsets and TNEF', () => {
+  async function parsedFile(file: string) {
+    const parsed = await parseMessage(readFileSync(join(corpusDir, file)));
+    if (parsed.quarantined) throw new Error(`quarantined: ${parsed.reason}`);
+    return parsed;
+  }
+
+  it('decodes a KOI8-R body and keeps winmail.dat as an ms-tnef attachment', async () => {
+    const message = await parsedFile('new/mimekit-tnef-ukr-koi8-r.eml');
+    expect(message.text).toContain('шостий');
+    const tnef = message.attachments.find((a) => a.contentType === 'application/ms-tnef');
+    expect(tnef).toMatchObject({ filename: 'winmail.dat', size: 9566, contentDropped: false, inline: false });
+    // TNEF signature 0x223E9F78, little-endian
+    expect(tnef?.content?.readUInt32LE(0)).toBe(0x223e9f78);
+  });
+
+  it('reads parts whose charset label is unknown or malformed', async () => {
+    const thunderbird = await parsedFile('new/thunderbird-bad-charset.eml');
+    expect(thunderbird.text).toContain('Matterhorn1');
+    expect(thunderbird.html).toContain('Matterhorn2');
+
+    const apple = await parsedFile('new/enmime-html-mime-bad-charset-inline.eml');
+    expect(apple.text).toContain('Test of text section');
+    expect(apple.html).toContain('Test of HTML section');
+    expect(apple.attachments).toEqual([expect.objectContaining({ filename: 'favicon.png', contentType: 'image/png', inline: true })]);
+
+    const cpanel = await parsedFile('auto_reply/ddeboer-imap-ansi_x3.110-1983-cpanel-autorespond.eml');
+    expect(cpanel.text).toContain('Please be aware that this email account is not monitored');
+  });
+
+  it('decodes UTF-8 quoted-printable and base64 bodies of automatic replies', async () => {
+    expect((await parsedFile('auto_reply/sisimai-rfc3834-06-zimbra-vacation.eml')).text).toContain('Estarei ausente do dia 08/02 até o dia 12/03');
+    expect((await parsedFile('auto_reply/sisimai-rfc3834-01-exchange-out-of-office.eml')).text).toContain('I am away on vacation');
+  });
+});
