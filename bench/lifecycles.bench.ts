@@ -13,6 +13,9 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
   const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 20, sms: 20 }, (i) => ({ billing: (i % 10) + 1 }))));
   try {
     await setAllAvailable(sb, agentCount);
+    const commits = async () =>
+      Number((await sb.database.sql<{ n: string }[]>`select xact_commit::text as n from pg_stat_database where datname = current_database()`)[0]?.n ?? 0);
+    const commitsBefore = await commits();
     let started = 0;
     let closedCount = 0;
     const begin = performance.now();
@@ -53,12 +56,16 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
     const drainedAt = performance.now();
     const [closed] = await sb.database.sql<{ n: number }[]>`select count(*)::int as n from interactions where state = 'closed'`;
     if (closed?.n !== total) throw new Error(`only ${closed?.n} of ${total} closed`);
+    // Postgres publishes its counters within a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const commitsPerLifecycle = (await commits()) - commitsBefore;
     return {
       lifecycles: total,
       concurrency,
       lifecyclesPerSecond: round(total / ((drainedAt - begin) / 1000)),
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
-      transactionsPerLifecycle: 7,
+      // Every committed transaction in the database during the run (the engine's, the relay's claims and deletes, the agents' reads), per lifecycle.
+      commitsPerLifecycle: round(commitsPerLifecycle / total, 1),
     };
   } finally {
     await sb.stop();
