@@ -2,7 +2,7 @@
 import type { TransactionSql } from 'postgres';
 import type { DeskOutboxEntry } from '../desk/desk-outbox.ts';
 
-export type OutboxEntry =
+type Entry =
   | { kind: 'timer.arm'; payload: { jobId: string; fireAt: number; target: TimerTarget; event: Record<string, unknown> } }
   | { kind: 'timer.cancel'; payload: { jobId: string } }
   | { kind: 'route.interaction'; payload: { interactionId: string } }
@@ -11,11 +11,19 @@ export type OutboxEntry =
   | { kind: 'message.send'; payload: { messageId: string; channel: string } }
   | DeskOutboxEntry;
 
+/** An outbox entry; `delayMs` holds its dispatch back (a retry that should not spin). */
+export type OutboxEntry = Entry & { delayMs?: number };
+
 export type OutboxKind = OutboxEntry['kind'];
 export type TimerTarget = { kind: 'interaction'; id: string };
 
 export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = entries.map((entry) => ({ kind: entry.kind, payload: entry.payload as unknown as Record<string, unknown> }));
-  await tx`insert into outbox ${tx(rows as never, 'kind', 'payload')}`;
+  const now = Date.now();
+  const rows = entries.map((entry) => ({
+    kind: entry.kind,
+    payload: entry.payload as unknown as Record<string, unknown>,
+    available_at: new Date(now + (entry.delayMs ?? 0)),
+  }));
+  await tx`insert into outbox ${tx(rows as never, 'kind', 'payload', 'available_at')}`;
 }

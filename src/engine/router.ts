@@ -20,8 +20,15 @@ import type { OutboxEntry } from './outbox.ts';
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
 const ROUTER = `router:${process.pid}`;
 
-/** How many candidates one decision tries before giving up (others hold them or just filled up). */
+/** How many candidates one lookup returns. */
 const CANDIDATES = 5;
+/**
+ * How many lookups one decision makes when others take its candidates first (they filled up, or the
+ * interaction is being offered elsewhere). Beyond that the decision is retried shortly, through the
+ * outbox, so contention never leaves work queued while someone has room.
+ */
+const ROUNDS = 8;
+const RETRY_AFTER_MS = 100;
 
 export interface Offer {
   interactionId: string;
@@ -64,19 +71,26 @@ export async function routeInteraction(
   const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
   if (workgroup === null) return null;
   const loadColumn = channel === 'email' ? tx`load_email < cap_email` : tx`load_sms < cap_sms`;
-  const candidates = await tx<{ id: string }[]>`
-    select a.id from agents a
-    where a.status = 'available' and ${loadColumn}
-      and ${targetAgentId === null ? tx`${workgroup} = any(a.workgroups)` : tx`a.id = ${targetAgentId}`}
-      and a.skills ?& ${skills}::text[]
-      and not (a.id = any(${declinedBy}::text[]))
-    order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
-    limit ${CANDIDATES}`;
-  for (const candidate of candidates) {
-    if (await reserveCapacity(tx, candidate.id, channel, now)) {
-      return offer(tx, config, record, candidate.id, now, outbox);
+  const tried: string[] = [...declinedBy];
+  for (let round = 0; round < ROUNDS; round++) {
+    const candidates = await tx<{ id: string }[]>`
+      select a.id from agents a
+      where a.status = 'available' and ${loadColumn}
+        and ${targetAgentId === null ? tx`${workgroup} = any(a.workgroups)` : tx`a.id = ${targetAgentId}`}
+        and a.skills ?& ${skills}::text[]
+        and not (a.id = any(${tried}::text[]))
+      order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
+      limit ${CANDIDATES}`;
+    for (const candidate of candidates) {
+      if (await reserveCapacity(tx, candidate.id, channel, now)) {
+        return offer(tx, config, record, candidate.id, now, outbox);
+      }
+      tried.push(candidate.id);
     }
+    // Every agent that fits was tried and has no room now; it asks for work when it has.
+    if (candidates.length < CANDIDATES) return null;
   }
+  outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: RETRY_AFTER_MS });
   return null;
 }
 
@@ -106,35 +120,46 @@ export async function routeAgent(
   if (agent.load_sms < agent.cap_sms) channels.push('sms');
   if (channels.length === 0) return null;
   const skillNames = Object.keys(agent.skills);
-  // The head of each of the agent's queues (one index probe per workgroup and channel), and work waiting for this agent.
-  const candidates = await tx<{ id: string; channel: Channel }[]>`
-    select id, channel from (
-      select head.* from unnest(${agent.workgroups}::text[]) as wg(id), unnest(${channels}::text[]) as ch(id),
-      lateral (
-        select i.id, i.channel, i.priority, i.created_at from interactions i
-        where i.state = 'queued' and i.target_agent_id is null and i.workgroup = wg.id and i.channel = ch.id
-          and i.skills <@ ${skillNames}::text[] and not (${agentId} = any(i.declined_by))
-        order by i.priority desc nulls last, i.created_at asc limit ${CANDIDATES}
-      ) head
-      union all
-      select * from (
-        select i.id, i.channel, i.priority, i.created_at from interactions i
-        where i.state = 'queued' and i.target_agent_id = ${agentId} and i.channel = any(${channels}::text[])
-        order by i.priority desc nulls last, i.created_at asc limit ${CANDIDATES}
-      ) targeted
-    ) c
-    order by priority desc, created_at asc
-    limit ${CANDIDATES}`;
-  for (const candidate of candidates) {
-    // Skip what another router holds right now; it is being offered elsewhere.
-    const [free] = await tx<LockedRow[]>`
-      select snapshot, version, timers, state, state_path from interactions
-      where id = ${candidate.id} and state = 'queued' for update skip locked`;
-    if (!free) continue;
-    if (await reserveCapacity(tx, agentId, candidate.channel, now)) {
-      return offer(tx, config, toLockedInteraction(candidate.id, free), agentId, now, outbox);
+  const skipped: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // The head of each of the agent's queues (one index probe per workgroup and channel), and work waiting for this agent.
+    const candidates = await tx<{ id: string; channel: Channel }[]>`
+      select id, channel from (
+        select head.* from unnest(${agent.workgroups}::text[]) as wg(id), unnest(${channels}::text[]) as ch(id),
+        lateral (
+          select i.id, i.channel, i.priority, i.created_at from interactions i
+          where i.state = 'queued' and i.target_agent_id is null and i.workgroup = wg.id and i.channel = ch.id
+            and i.skills <@ ${skillNames}::text[] and not (${agentId} = any(i.declined_by))
+            and not (i.id = any(${skipped}::uuid[]))
+          order by i.priority desc nulls last, i.created_at asc limit ${CANDIDATES}
+        ) head
+        union all
+        select * from (
+          select i.id, i.channel, i.priority, i.created_at from interactions i
+          where i.state = 'queued' and i.target_agent_id = ${agentId} and i.channel = any(${channels}::text[])
+            and not (i.id = any(${skipped}::uuid[]))
+          order by i.priority desc nulls last, i.created_at asc limit ${CANDIDATES}
+        ) targeted
+      ) c
+      order by priority desc, created_at asc
+      limit ${CANDIDATES}`;
+    for (const candidate of candidates) {
+      // Skip what another router holds right now; it is being offered elsewhere.
+      const [free] = await tx<LockedRow[]>`
+        select snapshot, version, timers, state, state_path from interactions
+        where id = ${candidate.id} and state = 'queued' for update skip locked`;
+      if (!free) {
+        skipped.push(candidate.id);
+        continue;
+      }
+      if (await reserveCapacity(tx, agentId, candidate.channel, now)) {
+        return offer(tx, config, toLockedInteraction(candidate.id, free), agentId, now, outbox);
+      }
+      return null;
     }
-    return null;
+    if (candidates.length < CANDIDATES) break;
   }
+  // Work in reach was held by another transaction (being offered elsewhere, or changing): look again shortly.
+  if (skipped.length > 0) outbox.push({ kind: 'route.agent', payload: { agentId }, delayMs: RETRY_AFTER_MS });
   return null;
 }
