@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'timer-lateness': async () => (await import('./timer-lateness.bench.ts')).run(),
   'routing-scaling': async () => (await import('./routing-scaling.bench.ts')).run(),
   'sms-webhook': async () => (await import('./sms-webhook.bench.ts')).run(),
+  'email-capture': async () => (await import('./email-capture.bench.ts')).run(),
 };
 
 async function machine(): Promise<Figures> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Dovecot for the mail tests: IMAP on 127.0.0.1:10143 and POP3 on 127.0.0.1:10110, plaintext
-# logins without TLS, Maildir storage, test users <name>@example.test with password "secret".
+# logins without TLS, Maildir storage, test users <name>@example.test with password "secret"
+# (bench@example.test is the benchmarks' own, so a benchmark and the tests never share a mailbox).
 # Runs its own instance from a config in its own directory (SWITCHBOARD_TEST_DOVECOT_DIR,
 # default /var/lib/switchboard-test-dovecot); the system's Dovecot configuration is not touched.
 # Idempotent: when both ports already answer with an unchanged config it returns at once.
@@ -9,7 +10,7 @@ set -euo pipefail
 DIR="${SWITCHBOARD_TEST_DOVECOT_DIR:-/var/lib/switchboard-test-dovecot}"
 IMAP_PORT=10143
 POP3_PORT=10110
-USERS=(support orders billing agent customer)
+USERS=(support orders billing agent customer bench)
 PASSWORD=secret
 CONF="$DIR/dovecot.conf"
 

@@ -20,6 +20,8 @@ export const DOVECOT_USERS = [
   'billing@example.test',
   'agent@example.test',
   'customer@example.test',
+  /** The benchmarks' mailbox (bench/email-capture.bench.ts); no test uses it. */
+  'bench@example.test',
 ] as const;
 
 /** Connection options for imapflow, plaintext login without TLS. */

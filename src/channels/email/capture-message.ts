@@ -31,6 +31,7 @@ import { recordBounce } from './bounces.ts';
 import { classifyMessage, type Classification } from './classify.ts';
 import type { MailboxConfig } from './email-config.ts';
 import type { EmailDirectory } from './email-directory.ts';
+import { timed } from './capture-timings.ts';
 import { claimCopy } from './claim-copy.ts';
 import type { MailboxCopy } from './mailbox-copy.ts';
 import { customerOf, resolveOwnAddress, type OwnAddress } from './own-address.ts';
@@ -87,8 +88,10 @@ export async function captureMessage(deps: CaptureDeps, input: CaptureInput): Pr
         reason: `message_too_large: ${input.size} bytes, limit ${limits.maxMessageBytes}`,
         raw: input.raw,
       }
-    : await parseMessage(input.raw, limits);
-  return deps.engine.transaction((tx, outbox, now) => captureInTransaction(tx, outbox, now, deps, input, message));
+    : await timed('parse', input.mailbox.id, () => parseMessage(input.raw, limits));
+  return timed('transaction', input.mailbox.id, () =>
+    deps.engine.transaction((tx, outbox, now) => captureInTransaction(tx, outbox, now, deps, input, message)),
+  );
 }
 
 /**
@@ -97,7 +100,9 @@ export async function captureMessage(deps: CaptureDeps, input: CaptureInput): Pr
  */
 export async function captureAsQuarantined(deps: CaptureDeps, input: CaptureInput, failure: string): Promise<CaptureOutcome> {
   const message: QuarantinedMessage = { quarantined: true, code: 'unparseable', reason: `capture_failed: ${failure}`.slice(0, 2_000), raw: input.raw };
-  return deps.engine.transaction((tx, outbox, now) => captureInTransaction(tx, outbox, now, deps, input, message));
+  return timed('transaction', input.mailbox.id, () =>
+    deps.engine.transaction((tx, outbox, now) => captureInTransaction(tx, outbox, now, deps, input, message)),
+  );
 }
 
 async function captureInTransaction(

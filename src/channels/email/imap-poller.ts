@@ -16,6 +16,7 @@ import { ImapFlow } from 'imapflow';
 import type { Sql } from 'postgres';
 import type { CaptureDeps } from './capture-message.ts';
 import { copyKey } from './mailbox-copy.ts';
+import { timed } from './capture-timings.ts';
 import { captureWithFallback } from './capture-with-fallback.ts';
 import { afterCaptureOf, formatAfterCapture, parseAfterCapture, type AfterCapture, type MailboxConfig } from './email-config.ts';
 import { EmailChannelError } from './errors.ts';
@@ -37,7 +38,11 @@ export interface ImapPollDeps extends CaptureDeps {
   signal?: AbortSignal;
 }
 
-export async function pollImap(deps: ImapPollDeps, mailbox: MailboxConfig): Promise<PollResult> {
+export function pollImap(deps: ImapPollDeps, mailbox: MailboxConfig): Promise<PollResult> {
+  return timed('poll', mailbox.id, () => connectAndPoll(deps, mailbox));
+}
+
+async function connectAndPoll(deps: ImapPollDeps, mailbox: MailboxConfig): Promise<PollResult> {
   const credentials = deps.directory.credentials(mailbox.auth);
   const client = new ImapFlow({
     host: mailbox.host,
@@ -92,19 +97,14 @@ async function pollFolder(deps: ImapPollDeps, mailbox: MailboxConfig, client: Im
     if (!keep) result.removed += await finishPendingRemovals(deps, mailbox, client, uidValidity);
     if (selected.exists === 0) return result;
 
-    const found = await client.search({ uid: `${lastUid + 1}:*` }, { uid: true });
-    const uids = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
+    const { uids, sizes } = await timed('imap_list', mailbox.id, () => listNewMessages(client, lastUid));
     if (uids.length === 0) return result;
 
-    const sizes = new Map<number, number>();
-    for (const chunk of chunks(uids, UID_SET_CHUNK)) {
-      for (const message of await client.fetchAll(chunk.join(','), { uid: true, size: true }, { uid: true })) sizes.set(message.uid, message.size ?? 0);
-    }
     const limit = deps.directory.parseLimits().maxMessageBytes;
     const concurrency = deps.directory.settings().captureConcurrency;
     for (const batch of batchesOf(uids, sizes, limit)) {
       const removable: { uid: number; itemKey: string }[] = [];
-      const fetched = await fetchBatch(client, batch, sizes, limit);
+      const fetched = await timed('imap_fetch', mailbox.id, () => fetchBatch(client, batch, sizes, limit));
       await runGroups(captureGroups(fetched), concurrency, async ({ uid, raw, size, truncated }) => {
         if (deps.signal?.aborted) return;
         const copy = { protocol: 'imap' as const, uidValidity, uid };
@@ -116,7 +116,7 @@ async function pollFolder(deps: ImapPollDeps, mailbox: MailboxConfig, client: Im
       // Every message of the batch is committed (a failure above ends the poll before this point).
       if (!deps.signal?.aborted) await advanceLastUid(deps.sql, mailbox.id, uidValidity, Math.max(...batch));
       if (!keep && removable.length > 0) {
-        await removeCopies(client, after, removable.map((entry) => entry.uid));
+        await timed('imap_remove', mailbox.id, () => removeCopies(client, after, removable.map((entry) => entry.uid)));
         await markRemoved(deps.sql, mailbox.id, removable.map((entry) => entry.itemKey));
         result.removed += removable.length;
       }
@@ -128,6 +128,16 @@ async function pollFolder(deps: ImapPollDeps, mailbox: MailboxConfig, client: Im
   }
 }
 
+/** The UIDs above lastUid, ascending, with each message's size. */
+async function listNewMessages(client: ImapFlow, lastUid: number): Promise<{ uids: number[]; sizes: Map<number, number> }> {
+  const found = await client.search({ uid: `${lastUid + 1}:*` }, { uid: true });
+  const uids = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
+  const sizes = new Map<number, number>();
+  for (const chunk of chunks(uids, UID_SET_CHUNK)) {
+    for (const message of await client.fetchAll(chunk.join(','), { uid: true, size: true }, { uid: true })) sizes.set(message.uid, message.size ?? 0);
+  }
+  return { uids, sizes };
+}
 
 interface Fetched {
   uid: number;
@@ -187,7 +197,7 @@ async function finishPendingRemovals(deps: ImapPollDeps, mailbox: MailboxConfig,
     byAction.set(row.action, entry);
   }
   for (const [action, entry] of byAction) {
-    await removeCopies(client, parseAfterCapture(action) ?? { action: 'keep' }, entry.uids);
+    await timed('imap_remove', mailbox.id, () => removeCopies(client, parseAfterCapture(action) ?? { action: 'keep' }, entry.uids));
     await markRemoved(deps.sql, mailbox.id, entry.keys);
   }
   deps.logger.info({ mailbox: mailbox.id, count: pending.length }, 'removed copies captured by an earlier poll');
