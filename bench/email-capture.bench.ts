@@ -94,6 +94,7 @@ export async function run(options: { messages?: number; afterCapture?: 'delete' 
         },
       ],
       addresses: [{ address: MAILBOX_USER, name: 'Example Support', acknowledgement: null }],
+      email: { captureConcurrency: setting('EMAIL_BENCH_CONCURRENCY', 4) },
     };
     const sb = await startBenchSwitchboard(config);
     let queuedAt: number;
