@@ -9,7 +9,8 @@
 //   message may have been accepted; do not resend blindly.
 import { z } from 'zod';
 import { encodeFormParams } from './form-params.ts';
-import { SmsProviderBadResponseError, SmsProviderRejectedError, SmsProviderRetryableError } from './errors.ts';
+import { postToProvider } from './provider-request.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
 export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
 export const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
@@ -48,12 +49,10 @@ export async function sendTwilioMessage(input: SendTwilioMessageInput): Promise<
   const url = `${input.baseUrl.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(input.accountSid)}/Messages.json`;
   const credentials = Buffer.from(`${input.accountSid}:${input.authToken}`, 'utf8').toString('base64');
 
-  let status: number;
-  let headers: Headers;
-  let text: string;
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
+  return postToProvider(
+    {
+      provider: 'Twilio',
+      url,
       headers: {
         Authorization: `Basic ${credentials}`,
         'Content-Type': 'application/x-www-form-urlencoded',
@@ -61,47 +60,21 @@ export async function sendTwilioMessage(input: SendTwilioMessageInput): Promise<
         [IDEMPOTENCY_HEADER]: input.idempotencyKey,
       },
       body: encodeFormParams({ To: input.to, From: input.from, Body: input.body, StatusCallback: input.statusCallback }),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    headers = response.headers;
-    text = await response.text();
-  } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    const message = timedOut ? `Twilio did not answer within ${timeoutMs} ms` : 'Could not reach Twilio';
-    throw new SmsProviderRetryableError(message, { cause: error });
-  }
-
-  if (status >= 200 && status < 300) {
-    const created = createdMessageSchema.safeParse(parseJson(text));
-    if (!created.success) throw new SmsProviderBadResponseError(status, 'no message sid and status in the body');
-    return { sid: created.data.sid, status: created.data.status };
-  }
-  if (status === 429 || status >= 500) {
-    throw new SmsProviderRetryableError(`Twilio answered HTTP ${status}`, {
-      status,
-      retryAfterMs: parseRetryAfter(headers.get('retry-after')),
-    });
-  }
-  const error = twilioErrorSchema.safeParse(parseJson(text));
-  const details = error.success ? error.data : {};
-  throw new SmsProviderRejectedError(status, { code: details.code, message: details.message, moreInfo: details.more_info });
+      timeoutMs,
+    },
+    {
+      created: (json) => {
+        const created = createdMessageSchema.safeParse(json);
+        return created.success ? { sid: created.data.sid, status: created.data.status } : null;
+      },
+      rejection: (json) => {
+        const error = twilioErrorSchema.safeParse(json);
+        const details = error.success ? error.data : {};
+        return { code: details.code, message: details.message, moreInfo: details.more_info };
+      },
+      expected: 'no message sid and status in the body',
+    },
+  );
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `Retry-After` as milliseconds: either delay-seconds or an HTTP date. Undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = /GMT$/.test(text) ? Date.parse(text) : Number.NaN;
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+export { parseRetryAfter };
