@@ -62,7 +62,7 @@ export class Engine {
 
   /** Applies an event; an event the interaction cannot take in its state is refused with INVALID_STATE. */
   async send(interactionId: string, event: InteractionEvent, actor: string): Promise<TransitionResult> {
-    const result = await this.transaction((tx, outbox, now) => applyInteractionEvent(tx, interactionId, event, actor, now, outbox));
+    const result = await this.#apply(interactionId, event, actor);
     if (!result.handled) {
       throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${result.before.state}; ${event.type} does not apply`);
     }
@@ -71,8 +71,11 @@ export class Engine {
 
   /** Applies an event that may have become stale (timers); returns whether it changed anything. */
   async deliver(interactionId: string, event: InteractionEvent, actor: string): Promise<boolean> {
-    const result = await this.transaction((tx, outbox, now) => applyInteractionEvent(tx, interactionId, event, actor, now, outbox));
-    return result.handled;
+    return (await this.#apply(interactionId, event, actor)).handled;
+  }
+
+  #apply(interactionId: string, event: InteractionEvent, actor: string): Promise<TransitionResult> {
+    return this.transaction((tx, outbox, now) => applyInteractionEvent(tx, interactionId, event, actor, now, outbox));
   }
 
   setPresence(agentId: string, event: PresenceEvent, actor: string): Promise<PresenceResult> {

@@ -6,18 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.ts';
 import { parseConfig, parseConfigText } from '../../src/config/load-config.ts';
 import { compileCategories } from '../../src/engine/categorize.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { configProblems } from '../support/config-problems.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 
-function problems(document: unknown): string[] {
-  try {
-    parseConfig(document);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.details;
-    throw error;
-  }
-}
+const problems = configProblems;
 
 describe('configuration', () => {
   it('parses durations', () => {

@@ -5,9 +5,8 @@
  * client read it. A new UIDVALIDITY makes the poller read the folder again, and copies it captured
  * before are recognised by their Message-ID.
  */
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendToMailbox, clearMailbox, dovecotImap, listMailbox, startSmtpSink, type SmtpSink } from '../support/mail-servers.ts';
+import { appendToMailbox, clearMailbox, listMailbox, startSmtpSink, withImap, type SmtpSink } from '../support/mail-servers.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 import { emailConfig, imapMailbox } from './support/email-config.ts';
 import { message } from './support/messages.ts';
@@ -23,15 +22,6 @@ let sink: SmtpSink;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function withImap<T>(user: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow(dovecotImap(user));
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
-}
 
 async function captures(mailbox: string): Promise<{ message_key: string; kind: string }[]> {
   return sb.database.sql<{ message_key: string; kind: string }[]>`

@@ -6,18 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { configProblems } from '../support/config-problems.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 
-function problems(document: ConfigInput): string[] {
-  try {
-    parseConfig(document);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.details;
-    throw error;
-  }
-}
+const problems = configProblems;
 
 const smtp = { host: 'smtp.example.com' };
 const auth = { user: 'support@example.com', passwordEnv: 'SUPPORT_PASSWORD' };

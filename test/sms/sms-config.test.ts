@@ -2,22 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { configProblems } from '../support/config-problems.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 
 const SID = 'AC' + '1'.repeat(32);
 const provider = { id: 'main', accountSid: SID, authToken: 'token-0123456789' };
 const number = { number: '+14155550100', kind: 'long' as const, provider: 'main' };
 
-function problems(input: Partial<ConfigInput>): string[] {
-  try {
-    parseConfig(twoAgentConfig(input));
-  } catch (error) {
-    if (error instanceof ConfigError) return error.details;
-    throw error;
-  }
-  return [];
-}
+const problems = (input: Partial<ConfigInput>): string[] => configProblems(twoAgentConfig(input));
 
 describe('SMS configuration', () => {
   it('is optional: a configuration without SMS is valid and has none', () => {

@@ -47,7 +47,8 @@ export function dovecotPop3(user: string = DOVECOT_USERS[0]): {
   return { host: DOVECOT_HOST, port: DOVECOT_POP3_PORT, user, password: DOVECOT_PASSWORD, tls: false, timeout: 10_000 };
 }
 
-async function withImap<T>(user: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+/** Runs work on an IMAP session of the user's, logged out afterwards. */
+export async function withImap<T>(user: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
   const client = new ImapFlow(dovecotImap(user));
   await client.connect();
   try {
