@@ -66,6 +66,9 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
       // Every committed transaction in the database during the run (the engine's, the relay's claims and deletes, the agents' reads), per lifecycle.
       commitsPerLifecycle: round(commitsPerLifecycle / total, 1),
+      // How many engine transactions shared a commit on average, and how many groups had to run one by one.
+      transactionsPerGroup: round(sb.engine.commitStats.members / Math.max(1, sb.engine.commitStats.groups), 2),
+      groupFallbacks: sb.engine.commitStats.fallbacks,
     };
   } finally {
     await sb.stop();

@@ -9,7 +9,7 @@ import { raiseAlert } from '../src/desk/alerts.ts';
 import { DESK_QUEUE, type DeskJobData, type DeskQueue } from '../src/desk/desk-queue.ts';
 import { queueView } from '../src/desk/queue-views.ts';
 import { appendSupervisorEvent } from '../src/desk/supervisor-stream.ts';
-import type { Engine } from '../src/engine/engine.ts';
+import { keyOf, type Engine } from '../src/engine/engine.ts';
 
 export interface DeskWorkerOptions {
   engine: Engine;
@@ -41,7 +41,7 @@ export function startDeskWorker(options: DeskWorkerOptions): Worker<DeskJobData>
           return;
         }
         case 'alert': {
-          const raised = await engine.transaction((tx, outbox, now) => raiseAlert(tx, engine.config.current(), data, now, outbox));
+          const raised = await engine.transaction((tx, outbox, now) => raiseAlert(tx, engine.config.current(), data, now, outbox), [keyOf.interaction(data.interactionId)]);
           if (!raised) options.logger.debug({ jobId: job.id }, 'alert no longer applies; ignored');
           return;
         }

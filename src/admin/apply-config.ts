@@ -7,7 +7,7 @@
  * the others as soon as they hear of it.
  */
 import type { Config } from '../config/schema.ts';
-import type { Engine } from '../engine/engine.ts';
+import { keyOf, type Engine } from '../engine/engine.ts';
 import { SwitchboardError } from '../errors.ts';
 import { applyConfigInTransaction } from './apply-in-transaction.ts';
 import { diffDocuments, type ConfigChangeEntry } from './config-diff.ts';
@@ -72,7 +72,7 @@ export async function applyConfigChange(engine: Engine, change: ConfigChange): P
     await applyConfigInTransaction(tx, config, now, outbox);
     outbox.push({ kind: 'config.changed', payload: { version } });
     return { version, changed: true, changes, tokens, config, document };
-  });
+  }, [keyOf.config()]);
   if (applied.changed && applied.version > engine.config.version()) engine.config.replace(applied.config, applied.version);
   return applied;
 }

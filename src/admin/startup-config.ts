@@ -9,7 +9,7 @@
  * Processes started with the same file therefore all run the stored document.
  */
 import type { Config } from '../config/schema.ts';
-import type { Engine } from '../engine/engine.ts';
+import { keyOf, type Engine } from '../engine/engine.ts';
 import { applyConfigInTransaction } from './apply-in-transaction.ts';
 import { applyConfigChange } from './apply-config.ts';
 import { documentHash, toDocument, validateDocument } from './config-document.ts';
@@ -41,7 +41,7 @@ export async function activateStartupConfig(engine: Engine, file: Config): Promi
     }
     await applyConfigInTransaction(tx, config, now, outbox);
     return { version: current.version, config, imported: false };
-  });
+  }, [keyOf.config()]);
   if (stored) return stored;
   const applied = await applyConfigChange(engine, {
     actor: 'file',

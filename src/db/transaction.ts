@@ -7,6 +7,7 @@
  * sending BEGIN/COMMIT ourselves avoids that path entirely.
  */
 import type { TransactionSql } from 'postgres';
+import { SwitchboardError } from '../errors.ts';
 import type { Sql } from './client.ts';
 
 export async function inTransaction<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
@@ -16,8 +17,10 @@ export async function inTransaction<T>(sql: Sql, work: (tx: TransactionSql) => P
     await connection`begin`;
     open = true;
     const value = await work(connection as unknown as TransactionSql);
-    await connection`commit`;
+    const committed = await connection`commit`;
     open = false;
+    // Postgres answers COMMIT with ROLLBACK when a statement failed and the work caught the error.
+    if (committed.command !== 'COMMIT') throw new SwitchboardError('CONFLICT', 'the transaction was rolled back: one of its statements failed');
     return value;
   } catch (error) {
     if (open) await connection`rollback`.catch(() => {});

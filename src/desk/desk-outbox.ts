@@ -51,3 +51,16 @@ export function noteWatch(outbox: { kind: string; payload: unknown }[], watch: A
   const entry = deskEntry(outbox);
   (entry.payload.watches ??= []).push(watch);
 }
+
+/** One desk entry for several transactions' (a group commit's): the union of what they changed. */
+export function mergeDeskChanges(changes: DeskChange[]): DeskChange {
+  const workgroups = new Set<string>();
+  const agents = new Set<string>();
+  const watches: AlertWatchPayload[] = [];
+  for (const change of changes) {
+    for (const workgroup of change.workgroups) workgroups.add(workgroup);
+    for (const agent of change.agents) agents.add(agent);
+    watches.push(...(change.watches ?? []));
+  }
+  return { workgroups: [...workgroups], agents: [...agents], ...(watches.length > 0 ? { watches } : {}) };
+}

@@ -168,7 +168,7 @@ export class ReviewActions {
         outbox,
       );
       return toView(row);
-    });
+    }, [`review:${reviewId}`]);
   }
 
   async #apply(

@@ -5,7 +5,7 @@
  */
 import type { TransactionSql } from 'postgres';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
-import type { Engine } from '../engine/engine.ts';
+import { keyOf, type Engine } from '../engine/engine.ts';
 import { applyInteractionEvents, lockInteraction, type LockedInteraction, type TransitionResult } from '../engine/interaction-runtime.ts';
 import type { OutboxEntry } from '../engine/outbox.ts';
 import { SwitchboardError } from '../errors.ts';
@@ -25,7 +25,7 @@ export class SupervisorActions {
     return this.#engine.transaction(async (tx, outbox, now) => {
       const record = await this.#lockSupervised(tx, interactionId, caller);
       return apply(tx, record, [{ type: 'SET_PRIORITY', priority }], caller, now, outbox);
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 
   reassign(interactionId: string, caller: Caller, to: ReassignTarget, reason = 'reassigned'): Promise<TransitionResult> {
@@ -48,7 +48,7 @@ export class SupervisorActions {
       };
       const held = record.state === 'offered' || record.state === 'active';
       return apply(tx, record, held ? [{ type: 'REVOKE', reason }, reassign] : [reassign], caller, now, outbox);
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 
   /** Pulls an offer or an active interaction back from its agent into the queue. */
@@ -56,7 +56,7 @@ export class SupervisorActions {
     return this.#engine.transaction(async (tx, outbox, now) => {
       const record = await this.#lockSupervised(tx, interactionId, caller);
       return apply(tx, record, [{ type: 'REVOKE', reason }], caller, now, outbox);
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 
   async #lockSupervised(tx: TransactionSql, interactionId: string, caller: Caller): Promise<LockedInteraction> {

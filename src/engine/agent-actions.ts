@@ -10,7 +10,7 @@ import { composeReply } from '../desk/compose-reply.ts';
 import { defaultDispositionFor, dispositionsFor } from '../desk/dispositions.ts';
 import { requestReview } from '../desk/reviews.ts';
 import { SwitchboardError } from '../errors.ts';
-import type { Engine } from './engine.ts';
+import { keyOf, type Engine } from './engine.ts';
 import { applyInteractionEvents, lockInteraction, type LockedInteraction, type TransitionResult } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
@@ -47,7 +47,7 @@ export class AgentActions {
   }
 
   #act(interactionId: string, agentId: string, event: InteractionEvent): Promise<TransitionResult> {
-    return this.#engine.transaction((tx, outbox, now) => actAsHolder(tx, interactionId, agentId, event, now, outbox));
+    return this.#engine.transaction((tx, outbox, now) => actAsHolder(tx, interactionId, agentId, event, now, outbox), [keyOf.interaction(interactionId)]);
   }
 
   accept(interactionId: string, agentId: string): Promise<TransitionResult> {
@@ -101,7 +101,7 @@ export class AgentActions {
         ? await requestReview(tx, { interactionId, messageId, workgroup: composed.workgroup, category: composed.category, agentId, responseId, body }, now, outbox)
         : null;
       return { messageId, result, status, reviewId };
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 
   transfer(interactionId: string, agentId: string, to: Transfer): Promise<TransitionResult> {
@@ -132,7 +132,7 @@ export class AgentActions {
         outbox,
         record,
       );
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 
   /** Wrap-up follows; its default disposition is the interaction's workgroup's. Refused while a reply waits for review. */
@@ -150,7 +150,7 @@ export class AgentActions {
         defaultDisposition: defaultDispositionFor(config, record.context.workgroup),
       };
       return actAsHolder(tx, interactionId, agentId, event, now, outbox, record);
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 
   /** Accepts only the dispositions of the interaction's workgroup (or the global list). */
@@ -165,6 +165,6 @@ export class AgentActions {
         });
       }
       return actAsHolder(tx, interactionId, agentId, { type: 'WRAP_UP', agentId, disposition }, now, outbox, record);
-    });
+    }, [keyOf.interaction(interactionId)]);
   }
 }

@@ -7,11 +7,12 @@ import type { PresenceEvent } from '../../machines/agent-presence.machine.ts';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
 import type { Database } from '../db/client.ts';
-import { inTransaction } from '../db/transaction.ts';
+import { GroupCommit, type GroupCommitStats } from '../db/group-commit.ts';
 import { SwitchboardError } from '../errors.ts';
+import { keyOf } from './commit-keys.ts';
 import { intake, type IntakeRequest, type IntakeResult } from './intake.ts';
 import { applyInteractionEvent, type TransitionResult } from './interaction-runtime.ts';
-import { writeOutbox, type OutboxEntry } from './outbox.ts';
+import { coalesceOutbox, writeOutbox, type OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent, type PresenceResult } from './presence-runtime.ts';
 import { routeAgent, routeInteraction, type Offer } from './router.ts';
 
@@ -19,18 +20,36 @@ export interface EngineOptions {
   database: Database;
   config: ConfigStore;
   clock?: () => Date;
+  /** Transactions that may share one commit (default 64; 1 gives every transaction its own). */
+  maxGroup?: number;
+  /** Groups committing at once (default 1). */
+  commitConcurrency?: number;
 }
+
+export { keyOf } from './commit-keys.ts';
 
 export class Engine {
   readonly database: Database;
   readonly config: ConfigStore;
   readonly #clock: () => Date;
   readonly #committed = new Set<() => void>();
+  readonly #commits: GroupCommit<OutboxEntry[]>;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.config = options.config;
     this.#clock = options.clock ?? (() => new Date());
+    this.#commits = new GroupCommit<OutboxEntry[]>({
+      sql: options.database.sql,
+      maxGroup: options.maxGroup,
+      concurrency: options.commitConcurrency,
+      beforeCommit: (tx, outboxes) => writeOutbox(tx, coalesceOutbox(outboxes.flat())),
+    });
+  }
+
+  /** How often transactions shared a commit (benchmarks report it). */
+  get commitStats(): GroupCommitStats {
+    return this.#commits.stats;
   }
 
   /** Called after every commit that wrote outbox rows (the relay listens). */
@@ -43,15 +62,23 @@ export class Engine {
     return this.#clock();
   }
 
-  /** Runs `work` in one transaction; its outbox entries commit with it. */
-  async transaction<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction; its outbox entries commit with it. Under load the transaction may
+   * share its commit with others (see GroupCommit): `keys` name what it changes (`keyOf`) so that
+   * works on the same interaction, agent or conversation never share one. The work may run twice (a
+   * failed group runs its members again one by one), so it must act only through `tx` and `outbox`.
+   */
+  async transaction<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>, keys: readonly string[] = []): Promise<T> {
     const outbox: OutboxEntry[] = [];
     const now = this.now();
-    const result = await inTransaction(this.database.sql, async (tx) => {
-      const value = await work(tx, outbox, now);
-      await writeOutbox(tx, outbox);
-      return value;
-    });
+    const result = await this.#commits.run(
+      (tx) => {
+        outbox.length = 0;
+        return work(tx, outbox, now);
+      },
+      keys,
+      outbox,
+    );
     if (outbox.length > 0) for (const listener of this.#committed) listener();
     return result as T;
   }
@@ -75,22 +102,22 @@ export class Engine {
   }
 
   #apply(interactionId: string, event: InteractionEvent, actor: string): Promise<TransitionResult> {
-    return this.transaction((tx, outbox, now) => applyInteractionEvent(tx, interactionId, event, actor, now, outbox));
+    return this.transaction((tx, outbox, now) => applyInteractionEvent(tx, interactionId, event, actor, now, outbox), [keyOf.interaction(interactionId)]);
   }
 
   setPresence(agentId: string, event: PresenceEvent, actor: string): Promise<PresenceResult> {
-    return this.transaction((tx, outbox, now) => applyPresenceEvent(tx, agentId, event, actor, now, outbox));
+    return this.transaction((tx, outbox, now) => applyPresenceEvent(tx, agentId, event, actor, now, outbox), [keyOf.agent(agentId)]);
   }
 
   routeInteraction(interactionId: string): Promise<Offer | null> {
-    return this.transaction((tx, outbox, now) => routeInteraction(tx, this.config, interactionId, now, outbox));
+    return this.transaction((tx, outbox, now) => routeInteraction(tx, this.config, interactionId, now, outbox), [keyOf.interaction(interactionId)]);
   }
 
   /** Offers an agent work until it is full or nothing fits. */
   async routeAgent(agentId: string): Promise<Offer[]> {
     const offers: Offer[] = [];
     for (;;) {
-      const offer = await this.transaction((tx, outbox, now) => routeAgent(tx, this.config, agentId, now, outbox));
+      const offer = await this.transaction((tx, outbox, now) => routeAgent(tx, this.config, agentId, now, outbox), [keyOf.agent(agentId)]);
       if (!offer) return offers;
       offers.push(offer);
     }

@@ -8,8 +8,10 @@ import { interactionMachine, stageOf, statePath } from '../../machines/interacti
 import type { AgentNotice, InteractionContext, InteractionEvent } from '../../machines/interaction.types.ts';
 import { suggestResponses } from '../desk/responses.ts';
 import { observeInteractionTransition } from '../desk/transition-observer.ts';
+import { claimKey } from '../db/group-commit.ts';
 import { SwitchboardError } from '../errors.ts';
 import { releaseCapacity } from './agent-capacity.ts';
+import { keyOf } from './commit-keys.ts';
 import { recentContactHistory } from './contacts.ts';
 import { persistSnapshot, restoreSnapshot, step, type MachineAction, type PersistedSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
@@ -80,6 +82,9 @@ export function toLockedInteraction(id: string, row: LockedRow): LockedInteracti
 
 /** Locks the interaction's row for the rest of the transaction and reads its current record. */
 export async function lockInteraction(tx: TransactionSql, interactionId: string): Promise<LockedInteraction> {
+  if (!claimKey(tx, keyOf.interaction(interactionId))) {
+    throw new SwitchboardError('CONFLICT', `interaction ${interactionId} is being changed by another transaction in the same commit`);
+  }
   const [row] = await tx<LockedRow[]>`
     select snapshot, version, timers, state, state_path from interactions where id = ${interactionId} for update`;
   if (!row) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);

@@ -1,6 +1,6 @@
 /** Side effects that leave a transaction: written with it, dispatched after it commits (at least once). */
 import type { TransactionSql } from 'postgres';
-import type { DeskOutboxEntry } from '../desk/desk-outbox.ts';
+import { mergeDeskChanges, type DeskChange, type DeskOutboxEntry } from '../desk/desk-outbox.ts';
 
 type Entry =
   | { kind: 'timer.arm'; payload: { jobId: string; fireAt: number; target: TimerTarget; event: Record<string, unknown> } }
@@ -16,6 +16,32 @@ export type OutboxEntry = Entry & { delayMs?: number };
 
 export type OutboxKind = OutboxEntry['kind'];
 export type TimerTarget = { kind: 'interaction'; id: string };
+
+/**
+ * The entries of transactions that commit together, with repeats folded: one desk change for all,
+ * one stream notification per user, one routing request per agent and delay. Every other entry stays
+ * as it is, in order.
+ */
+export function coalesceOutbox(entries: OutboxEntry[]): OutboxEntry[] {
+  const result: OutboxEntry[] = [];
+  const seen = new Set<string>();
+  const deskChanges: DeskChange[] = [];
+  for (const entry of entries) {
+    if (entry.kind === 'desk.changed') {
+      deskChanges.push(entry.payload);
+      continue;
+    }
+    const key =
+      entry.kind === 'stream.notify' ? `stream:${entry.payload.userId}` : entry.kind === 'route.agent' ? `agent:${entry.payload.agentId}:${entry.delayMs ?? 0}` : null;
+    if (key !== null) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    result.push(entry);
+  }
+  if (deskChanges.length > 0) result.push({ kind: 'desk.changed', payload: mergeDeskChanges(deskChanges) });
+  return result;
+}
 
 export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;

@@ -47,12 +47,13 @@ export async function applyPresenceEvent(
     }
   }
   const seq = row.event_seq + 1;
-  await tx`
+  const updated = await tx`
     update agents set snapshot = ${tx.json(persistSnapshot(result.snapshot) as never)}, version = version + 1, event_seq = ${seq},
       status = ${status}, reason = ${context.reason}, status_since = ${new Date(context.since)},
       cap_email = ${context.capacity.email}, cap_sms = ${context.capacity.sms},
       idle_since = case when ${status} = 'available' and status <> 'available' then ${now} else idle_since end
     where id = ${agentId} and version = ${row.version}`;
+  if (updated.count !== 1) throw new SwitchboardError('CONFLICT', `agent ${agentId} changed concurrently`);
   await tx`
     insert into agent_events (agent_id, seq, type, event, actor, at, status, reason)
     values (${agentId}, ${seq}, ${event.type}, ${tx.json(event as never)}, ${actor}, ${now}, ${status}, ${context.reason})`;

@@ -13,7 +13,9 @@ import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { Channel } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
+import { claimKey } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
+import { keyOf } from './commit-keys.ts';
 import { applyInteractionEvents, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
@@ -144,7 +146,11 @@ export async function routeAgent(
       order by priority desc, created_at asc
       limit ${CANDIDATES}`;
     for (const candidate of candidates) {
-      // Skip what another router holds right now; it is being offered elsewhere.
+      // Skip what another router holds right now (another transaction, or another in this commit); it is being offered elsewhere.
+      if (!claimKey(tx, keyOf.interaction(candidate.id))) {
+        skipped.push(candidate.id);
+        continue;
+      }
       const [free] = await tx<LockedRow[]>`
         select snapshot, version, timers, state, state_path from interactions
         where id = ${candidate.id} and state = 'queued' for update skip locked`;

@@ -8,13 +8,13 @@ import { initialTransition } from 'xstate';
 import { agentPresenceMachine, type Capacity } from '../../machines/agent-presence.machine.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { Config } from '../config/schema.ts';
-import type { Engine } from './engine.ts';
+import { keyOf, type Engine } from './engine.ts';
 import { persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent } from './presence-runtime.ts';
 
 export async function syncConfig(engine: Engine, config: Config): Promise<void> {
-  await engine.transaction((tx, outbox, now) => syncConfigInTransaction(tx, config, now, outbox));
+  await engine.transaction((tx, outbox, now) => syncConfigInTransaction(tx, config, now, outbox), [keyOf.config()]);
 }
 
 /** The same, inside a transaction that also applies the rest of a configuration. */

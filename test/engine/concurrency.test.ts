@@ -41,6 +41,9 @@ const processes: SwitchboardProcess[] = [];
 
 beforeAll(async () => {
   sb = await startTestSwitchboard(config(), { workers: false, relayPollMs: 100 });
+  // This process only takes interactions in and acts as the agents; the three below do all the
+  // routing (their relays compete for the same outbox rows).
+  await sb.relay.stop();
   const configFile = await writeConfigFile(config());
   for (let i = 0; i < 3; i++) processes.push(await spawnSwitchboard({ databaseUrl: sb.db.url, configFile, prefix: sb.prefix }));
 }, 120_000);

@@ -48,7 +48,7 @@ interface MessageRow {
 }
 
 export function recordDeliveryStatus(engine: Engine, report: DeliveryReport): Promise<DeliveryOutcome> {
-  return engine.transaction((tx, outbox, now) => recordInTransaction(tx, outbox, now, report));
+  return engine.transaction((tx, outbox, now) => recordInTransaction(tx, outbox, now, report), [`sms-status:${report.provider}:${report.providerMessageId}`]);
 }
 
 async function recordInTransaction(tx: TransactionSql, outbox: OutboxEntry[], now: Date, report: DeliveryReport): Promise<DeliveryOutcome> {

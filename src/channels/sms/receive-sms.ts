@@ -79,7 +79,11 @@ const KEYWORD_REPLY: Record<SmsKeyword, { template: 'optOutConfirmation' | 'optI
 };
 
 export async function receiveSms(engine: Engine, directory: SmsDirectory, sms: InboundSms): Promise<InboundOutcome> {
-  return engine.transaction((tx, outbox, now) => receiveInTransaction(tx, outbox, now, engine, directory, sms));
+  // One conversation's messages never share a commit: its advisory lock does not exclude a transaction's own members.
+  return engine.transaction((tx, outbox, now) => receiveInTransaction(tx, outbox, now, engine, directory, sms), [
+    `sms:${sms.number.number}:${sms.sender}`,
+    `sms-message:${sms.provider}:${sms.providerMessageId}`,
+  ]);
 }
 
 async function receiveInTransaction(

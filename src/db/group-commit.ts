@@ -1,0 +1,229 @@
+/**
+ * Group commit: transactions requested while others are being committed share one Postgres
+ * transaction. Their statements are pipelined on one connection and they commit together, so a busy
+ * process pays one BEGIN, one COMMIT and one WAL flush for many changes instead of one each.
+ *
+ * A member of a group is the same work a transaction of its own would run, and the group keeps the
+ * guarantees of one transaction per work:
+ * - all or nothing: when any member fails (its own error, a conflict, a deadlock, a refused COMMIT),
+ *   the group is rolled back and every member runs again in a transaction of its own, where it
+ *   succeeds or fails alone;
+ * - isolation: members that name the same key (an interaction, an agent, a conversation) are never in
+ *   one group and never in two groups at once, because locks taken in one transaction do not exclude
+ *   each other. Work that does not name its keys is still safe: the row versions it checks turn an
+ *   overlap into a conflict, which sends the group to the one-by-one path.
+ *
+ * A lone request runs at once in a transaction of its own, so an idle process adds no latency.
+ */
+import type { TransactionSql } from 'postgres';
+import type { ReservedSql } from 'postgres';
+import type { Sql } from './client.ts';
+import { inTransaction } from './transaction.ts';
+
+export type Work<T> = (tx: TransactionSql) => Promise<T>;
+
+export interface GroupCommitOptions<Note> {
+  sql: Sql;
+  /**
+   * Runs once per transaction, after its members' work and before COMMIT, with what each member
+   * noted (e.g. outbox entries, written as one statement for the whole group).
+   */
+  beforeCommit?: (tx: TransactionSql, notes: Note[]) => Promise<void>;
+  /** Most members in one group (default 64). */
+  maxGroup?: number;
+  /**
+   * Groups (connections) committing at once in this process (default 4). One runs at a time while
+   * groups are quick, so that they never wait for each other's locks; another starts only when the
+   * newest one has run for `stallMs` (it waits for a lock, or does slow work), so one slow transaction
+   * does not hold back the rest.
+   */
+  concurrency?: number;
+  /** How long the newest group runs before another may start beside it (default 100 ms). */
+  stallMs?: number;
+}
+
+export interface GroupCommitStats {
+  groups: number;
+  members: number;
+  /** Groups that failed and ran their members one by one. */
+  fallbacks: number;
+}
+
+/** The keys claimed in a group, by member; members are told apart by their own handle on the connection. */
+const claimsOf = new WeakMap<object, Map<string, object>>();
+
+/**
+ * Claims `key` for the work holding `tx` until its transaction ends: false when another member of the
+ * same group holds it (row locks cannot tell them apart, since they share a transaction). Work that
+ * finds its candidates by looking (the router) skips what it cannot claim; alone, every claim succeeds.
+ */
+export function claimKey(tx: TransactionSql, key: string): boolean {
+  const claims = claimsOf.get(tx);
+  if (!claims) return true;
+  const holder = claims.get(key);
+  if (holder === undefined) claims.set(key, tx);
+  return holder === undefined || holder === tx;
+}
+
+interface Pending<Note> {
+  work: Work<unknown>;
+  keys: readonly string[];
+  note: Note;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit<Note = undefined> {
+  readonly #sql: Sql;
+  readonly #beforeCommit: (tx: TransactionSql, notes: Note[]) => Promise<void>;
+  readonly #maxGroup: number;
+  readonly #concurrency: number;
+  readonly #waiting: Pending<Note>[] = [];
+  /** Keys held by groups being committed. */
+  readonly #held = new Map<string, number>();
+  #running = 0;
+  /** When the newest running group started. */
+  #newestStart = 0;
+  #stallTimer: NodeJS.Timeout | null = null;
+  readonly #stallMs: number;
+  readonly stats: GroupCommitStats = { groups: 0, members: 0, fallbacks: 0 };
+
+  constructor(options: GroupCommitOptions<Note>) {
+    this.#sql = options.sql;
+    this.#beforeCommit = options.beforeCommit ?? (async () => {});
+    this.#maxGroup = options.maxGroup ?? 64;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#stallMs = options.stallMs ?? 100;
+  }
+
+  /**
+   * Runs `work` in a transaction, alone or in a group; resolves once it has committed. `note` goes to
+   * `beforeCommit` with the transaction's other members' notes (the work may fill it in).
+   */
+  run<T>(work: Work<T>, keys: readonly string[], note: Note): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ work, keys, note, resolve: resolve as (value: unknown) => void, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#running < this.#concurrency && this.#waiting.length > 0) {
+      if (this.#running > 0) {
+        const stalledIn = this.#newestStart + this.#stallMs - performance.now();
+        if (stalledIn > 0) {
+          if (this.#stallTimer === null) {
+            this.#stallTimer = setTimeout(() => {
+              this.#stallTimer = null;
+              this.#pump();
+            }, Math.ceil(stalledIn));
+          }
+          return;
+        }
+      }
+      const group = this.#take();
+      if (group.length === 0) return;
+      this.#running += 1;
+      this.#newestStart = performance.now();
+      for (const member of group) for (const key of member.keys) this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
+      void this.#commit(group).finally(() => {
+        for (const member of group) {
+          for (const key of member.keys) {
+            const count = (this.#held.get(key) ?? 1) - 1;
+            if (count === 0) this.#held.delete(key);
+            else this.#held.set(key, count);
+          }
+        }
+        this.#running -= 1;
+        this.#pump();
+      });
+    }
+  }
+
+  /** The waiting members that can go together, in arrival order; the others keep their places. */
+  #take(): Pending<Note>[] {
+    const group: Pending<Note>[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < this.#waiting.length && group.length < this.#maxGroup; ) {
+      const member = this.#waiting[i]!;
+      if (member.keys.some((key) => keys.has(key) || this.#held.has(key))) {
+        i += 1;
+        continue;
+      }
+      for (const key of member.keys) keys.add(key);
+      group.push(member);
+      this.#waiting.splice(i, 1);
+    }
+    return group;
+  }
+
+  async #commit(group: Pending<Note>[]): Promise<void> {
+    this.stats.groups += 1;
+    this.stats.members += group.length;
+    if (group.length === 1) {
+      await this.#alone(group[0]!);
+      return;
+    }
+    const values = await this.#together(group);
+    if (values) {
+      group.forEach((member, i) => member.resolve(values[i]));
+      return;
+    }
+    this.stats.fallbacks += 1;
+    await Promise.all(group.map((member) => this.#alone(member)));
+  }
+
+  async #alone(member: Pending<Note>): Promise<void> {
+    try {
+      member.resolve(
+        await inTransaction(this.#sql, async (tx) => {
+          const value = await member.work(tx);
+          await this.#beforeCommit(tx, [member.note]);
+          return value;
+        }),
+      );
+    } catch (error) {
+      member.reject(error);
+    }
+  }
+
+  /** Runs the members in one transaction; their values when it committed, null when it did not. */
+  async #together(group: Pending<Note>[]): Promise<unknown[] | null> {
+    let connection: ReservedSql;
+    try {
+      connection = await this.#sql.reserve();
+    } catch {
+      return null;
+    }
+    const tx = connection as unknown as TransactionSql;
+    let open = false;
+    try {
+      // BEGIN goes out with the members' first statements, not a round trip ahead of them.
+      const begin = connection`begin`.execute();
+      const claims = new Map<string, object>();
+      const settled = await Promise.allSettled(
+        group.map((member) => {
+          // Each member gets its own handle on the shared connection, so its claims are its own.
+          const own = new Proxy(tx, {});
+          claimsOf.set(own, claims);
+          for (const key of member.keys) claims.set(key, own);
+          return member.work(own);
+        }),
+      );
+      await begin;
+      open = true;
+      if (settled.some((outcome) => outcome.status === 'rejected')) return null;
+      await this.#beforeCommit(tx, group.map((member) => member.note));
+      const committed = await connection`commit`;
+      open = false;
+      // A transaction that failed inside a member that caught the error answers COMMIT with ROLLBACK.
+      if (committed.command !== 'COMMIT') return null;
+      return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
+    } catch {
+      return null;
+    } finally {
+      if (open) await connection`rollback`.catch(() => {});
+      connection.release();
+    }
+  }
+}

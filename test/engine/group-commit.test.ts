@@ -1,0 +1,173 @@
+/**
+ * Group commit on a real Postgres: transactions that arrive together share one, and each keeps the
+ * guarantees of a transaction of its own (all or nothing, its own error, no two members on one key,
+ * a caught statement error never committed, a slow transaction never holding back the rest).
+ */
+import type { TransactionSql } from 'postgres';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectDatabase, type Database } from '../../src/db/client.ts';
+import { claimKey, GroupCommit } from '../../src/db/group-commit.ts';
+import { inTransaction } from '../../src/db/transaction.ts';
+import { SwitchboardError } from '../../src/errors.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+let db: TestDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  database = connectDatabase(db.url, { max: 8 });
+  await database.sql`create table items (id int primary key, txid bigint not null, note text)`;
+});
+afterAll(async () => {
+  await database?.close();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await database.sql`truncate items`;
+});
+
+/** Inserts an item and returns the id of the transaction that did it. */
+async function insert(tx: TransactionSql, id: number, note: string | null = null): Promise<number> {
+  const [row] = await tx<{ txid: string }[]>`insert into items (id, txid, note) values (${id}, txid_current(), ${note}) returning txid::text`;
+  return Number(row?.txid);
+}
+
+describe('group commit', () => {
+  it('commits transactions that arrive together in a few shared transactions', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    const txids = await Promise.all(Array.from({ length: 40 }, (_, i) => commits.run((tx) => insert(tx, i), [], undefined)));
+    const rows = await database.sql<{ n: number; transactions: number }[]>`select count(*)::int as n, count(distinct txid)::int as transactions from items`;
+    expect(rows[0]?.n).toBe(40);
+    expect(new Set(txids).size).toBe(rows[0]?.transactions);
+    // The first one runs alone at once; the others wait for it and go together.
+    expect(rows[0]?.transactions).toBeLessThan(10);
+    expect(commits.stats).toMatchObject({ members: 40, fallbacks: 0 });
+    expect(commits.stats.groups).toBe(rows[0]?.transactions);
+  });
+
+  it('gives a member that fails its own error and commits the others without it', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        commits.run(
+          async (tx) => {
+            await insert(tx, i);
+            if (i === 5) throw new SwitchboardError('INVALID_STATE', 'member 5 refuses');
+            return i;
+          },
+          [],
+          undefined,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(11);
+    const refused = outcomes[5];
+    expect(refused?.status === 'rejected' && (refused.reason as SwitchboardError).code).toBe('INVALID_STATE');
+    const ids = (await database.sql<{ id: number }[]>`select id from items order by id`).map((r) => r.id);
+    expect(ids).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('isolates a statement error: the member gets the database error, the others commit', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    await database.sql`insert into items (id, txid) values (100, 0)`;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => commits.run((tx) => insert(tx, i === 3 ? 100 : i), [], undefined)),
+    );
+    const refused = outcomes[3];
+    expect(refused?.status === 'rejected' && (refused.reason as { code?: string }).code).toBe('23505');
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(9);
+    expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items`)[0]?.n).toBe(10);
+    expect(commits.stats.fallbacks).toBeGreaterThan(0);
+  });
+
+  it('never puts two members with the same key in one transaction, nor runs them at once', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    const txids = await Promise.all(Array.from({ length: 20 }, (_, i) => commits.run((tx) => insert(tx, i), [`key-${i % 2}`], undefined)));
+    const byKey = [0, 1].map((k) => txids.filter((_, i) => i % 2 === k));
+    for (const ids of byKey) expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('lets a member claim a key once per transaction; alone every claim succeeds', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        commits.run(
+          async (tx) => {
+            await insert(tx, i);
+            return [claimKey(tx, 'shared'), claimKey(tx, 'shared'), claimKey(tx, `own-${i}`)];
+          },
+          [],
+          undefined,
+        ),
+      ),
+    );
+    // The first runs alone (its claims all succeed); in the group that follows, one member gets "shared".
+    expect(claims[0]).toEqual([true, true, true]);
+    const grouped = claims.slice(1);
+    expect(grouped.filter(([first]) => first)).toHaveLength(1);
+    for (const [first, again, own] of grouped) {
+      expect(again).toBe(first);
+      expect(own).toBe(true);
+    }
+  });
+
+  it('hands each transaction its members\' notes before it commits', async () => {
+    const written: number[][] = [];
+    const commits = new GroupCommit<number[]>({
+      sql: database.sql,
+      beforeCommit: async (tx, notes) => {
+        const all = notes.flat();
+        written.push(all);
+        for (const id of all) await tx`insert into items (id, txid, note) values (${id}, txid_current(), 'noted')`;
+      },
+    });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const note: number[] = [];
+        return commits.run(
+          async (tx) => {
+            await insert(tx, i);
+            note.push(1000 + i);
+          },
+          [],
+          note,
+        );
+      }),
+    );
+    expect(written.flat().sort()).toEqual(Array.from({ length: 8 }, (_, i) => 1000 + i));
+    const noted = await database.sql<{ id: number; txid: string }[]>`select id, txid::text from items order by id`;
+    const txidOf = new Map(noted.map((r) => [r.id, r.txid]));
+    for (let i = 0; i < 8; i++) expect(txidOf.get(1000 + i)).toBe(txidOf.get(i));
+  });
+
+  it('does not let a transaction that waits for a lock hold back the others for long', async () => {
+    const commits = new GroupCommit({ sql: database.sql, stallMs: 50 });
+    await database.sql`insert into items (id, txid) values (500, 0)`;
+    const blocker = await database.sql.reserve();
+    try {
+      await blocker`begin`;
+      await blocker`update items set note = 'held' where id = 500`;
+      const waiting = commits.run((tx) => tx`update items set note = 'waited' where id = 500`, [], undefined);
+      const started = performance.now();
+      await Promise.all(Array.from({ length: 5 }, (_, i) => commits.run((tx) => insert(tx, i), [], undefined)));
+      expect(performance.now() - started).toBeLessThan(1_000);
+      await blocker`commit`;
+      await waiting;
+    } finally {
+      blocker.release();
+    }
+    expect((await database.sql<{ note: string }[]>`select note from items where id = 500`)[0]?.note).toBe('waited');
+  });
+
+  it('refuses to report a commit that Postgres rolled back because a caught statement failed', async () => {
+    await expect(
+      inTransaction(database.sql, async (tx) => {
+        await insert(tx, 1);
+        await tx`select 1 / 0`.catch(() => null);
+        return 'done';
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items`)[0]?.n).toBe(0);
+  });
+});
