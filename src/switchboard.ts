@@ -117,7 +117,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       desk: createDeskDispatcher({ config, deskQueue, publishConfig: async (version) => void (await configSync.publish(version)) }),
     }),
   });
-  const stopKicking = engine.onCommitted(() => relay.kick());
+  const stopKicking = engine.useOutboxTaker(relay);
   relay.start();
 
   const runWorkers = options.workers ?? true;

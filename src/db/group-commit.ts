@@ -22,13 +22,15 @@ import { inTransaction } from './transaction.ts';
 
 export type Work<T> = (tx: TransactionSql) => Promise<T>;
 
-export interface GroupCommitOptions<Note> {
+export interface GroupCommitOptions<Note, Written> {
   sql: Sql;
   /**
    * Runs once per transaction, after its members' work and before COMMIT, with what each member
    * noted (e.g. outbox entries, written as one statement for the whole group).
    */
-  beforeCommit?: (tx: TransactionSql, notes: Note[]) => Promise<void>;
+  beforeCommit?: (tx: TransactionSql, notes: Note[]) => Promise<Written>;
+  /** Runs after a successful COMMIT with what `beforeCommit` returned (e.g. dispatch what was written). */
+  afterCommit?: (written: Written) => void;
   /** Most members in one group (default 64). */
   maxGroup?: number;
   /**
@@ -73,9 +75,10 @@ interface Pending<Note> {
   reject: (error: unknown) => void;
 }
 
-export class GroupCommit<Note = undefined> {
+export class GroupCommit<Note = undefined, Written = void> {
   readonly #sql: Sql;
-  readonly #beforeCommit: (tx: TransactionSql, notes: Note[]) => Promise<void>;
+  readonly #beforeCommit: ((tx: TransactionSql, notes: Note[]) => Promise<Written>) | undefined;
+  readonly #afterCommit: ((written: Written) => void) | undefined;
   readonly #maxGroup: number;
   readonly #concurrency: number;
   readonly #waiting: Pending<Note>[] = [];
@@ -88,9 +91,10 @@ export class GroupCommit<Note = undefined> {
   readonly #stallMs: number;
   readonly stats: GroupCommitStats = { groups: 0, members: 0, fallbacks: 0 };
 
-  constructor(options: GroupCommitOptions<Note>) {
+  constructor(options: GroupCommitOptions<Note, Written>) {
     this.#sql = options.sql;
-    this.#beforeCommit = options.beforeCommit ?? (async () => {});
+    this.#beforeCommit = options.beforeCommit;
+    this.#afterCommit = options.afterCommit;
     this.#maxGroup = options.maxGroup ?? 64;
     this.#concurrency = options.concurrency ?? 4;
     this.#stallMs = options.stallMs ?? 100;
@@ -164,9 +168,10 @@ export class GroupCommit<Note = undefined> {
       await this.#alone(group[0]!);
       return;
     }
-    const values = await this.#together(group);
-    if (values) {
-      group.forEach((member, i) => member.resolve(values[i]));
+    const outcome = await this.#together(group);
+    if (outcome) {
+      this.#committed(outcome.written);
+      group.forEach((member, i) => member.resolve(outcome.values[i]));
       return;
     }
     this.stats.fallbacks += 1;
@@ -174,21 +179,28 @@ export class GroupCommit<Note = undefined> {
   }
 
   async #alone(member: Pending<Note>): Promise<void> {
+    let written: Written | undefined;
+    let value: unknown;
     try {
-      member.resolve(
-        await inTransaction(this.#sql, async (tx) => {
-          const value = await member.work(tx);
-          await this.#beforeCommit(tx, [member.note]);
-          return value;
-        }),
-      );
+      value = await inTransaction(this.#sql, async (tx) => {
+        const result = await member.work(tx);
+        written = await this.#beforeCommit?.(tx, [member.note]);
+        return result;
+      });
     } catch (error) {
       member.reject(error);
+      return;
     }
+    this.#committed(written);
+    member.resolve(value);
+  }
+
+  #committed(written: Written | undefined): void {
+    if (this.#afterCommit && written !== undefined) this.#afterCommit(written);
   }
 
   /** Runs the members in one transaction; their values when it committed, null when it did not. */
-  async #together(group: Pending<Note>[]): Promise<unknown[] | null> {
+  async #together(group: Pending<Note>[]): Promise<{ values: unknown[]; written: Written | undefined } | null> {
     let connection: ReservedSql;
     try {
       connection = await this.#sql.reserve();
@@ -213,12 +225,12 @@ export class GroupCommit<Note = undefined> {
       await begin;
       open = true;
       if (settled.some((outcome) => outcome.status === 'rejected')) return null;
-      await this.#beforeCommit(tx, group.map((member) => member.note));
+      const written = await this.#beforeCommit?.(tx, group.map((member) => member.note));
       const committed = await connection`commit`;
       open = false;
       // A transaction that failed inside a member that caught the error answers COMMIT with ROLLBACK.
       if (committed.command !== 'COMMIT') return null;
-      return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
+      return { values: settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value), written };
     } catch {
       return null;
     } finally {

@@ -12,9 +12,22 @@ import { SwitchboardError } from '../errors.ts';
 import { keyOf } from './commit-keys.ts';
 import { intake, type IntakeRequest, type IntakeResult } from './intake.ts';
 import { applyInteractionEvent, type TransitionResult } from './interaction-runtime.ts';
-import { coalesceOutbox, writeOutbox, type OutboxEntry } from './outbox.ts';
+import { coalesceOutbox, writeOutbox, type ClaimedOutboxRow, type OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent, type PresenceResult } from './presence-runtime.ts';
 import { routeAgent, routeInteraction, type Offer } from './router.ts';
+
+/** What takes a commit's outbox rows for dispatch (OutboxRelay). */
+export interface OutboxTaker {
+  readonly leaseMs: number;
+  /** Whether it dispatches now (false once stopping). */
+  readonly taking: boolean;
+  take(rows: ClaimedOutboxRow[]): void;
+}
+
+interface Written {
+  taker: OutboxTaker | null;
+  claimed: ClaimedOutboxRow[];
+}
 
 export interface EngineOptions {
   database: Database;
@@ -32,18 +45,27 @@ export class Engine {
   readonly database: Database;
   readonly config: ConfigStore;
   readonly #clock: () => Date;
-  readonly #committed = new Set<() => void>();
-  readonly #commits: GroupCommit<OutboxEntry[]>;
+  #taker: OutboxTaker | null = null;
+  readonly #commits: GroupCommit<OutboxEntry[], Written>;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.config = options.config;
     this.#clock = options.clock ?? (() => new Date());
-    this.#commits = new GroupCommit<OutboxEntry[]>({
+    this.#commits = new GroupCommit<OutboxEntry[], Written>({
       sql: options.database.sql,
       maxGroup: options.maxGroup,
       concurrency: options.commitConcurrency,
-      beforeCommit: (tx, outboxes) => writeOutbox(tx, coalesceOutbox(outboxes.flat())),
+      beforeCommit: async (tx, outboxes) => {
+        const entries = coalesceOutbox(outboxes.flat());
+        // With a relay taking them in this process, the rows are written already claimed by it.
+        const taker = this.#taker?.taking ? this.#taker : null;
+        const claimed = await writeOutbox(tx, entries, taker?.leaseMs ?? null);
+        return { taker, claimed };
+      },
+      afterCommit: ({ taker, claimed }) => {
+        if (taker && claimed.length > 0) taker.take(claimed);
+      },
     });
   }
 
@@ -52,10 +74,16 @@ export class Engine {
     return this.#commits.stats;
   }
 
-  /** Called after every commit that wrote outbox rows (the relay listens). */
-  onCommitted(listener: () => void): () => void {
-    this.#committed.add(listener);
-    return () => this.#committed.delete(listener);
+  /**
+   * Hands the outbox rows of every commit straight to `taker` (the process's relay), written claimed
+   * by it for its lease: what commits here is dispatched at once, without a claim of its own, and
+   * still by any relay once the lease ends if this process dies first.
+   */
+  useOutboxTaker(taker: OutboxTaker): () => void {
+    this.#taker = taker;
+    return () => {
+      if (this.#taker === taker) this.#taker = null;
+    };
   }
 
   now(): Date {
@@ -79,7 +107,6 @@ export class Engine {
       keys,
       outbox,
     );
-    if (outbox.length > 0) for (const listener of this.#committed) listener();
     return result as T;
   }
 

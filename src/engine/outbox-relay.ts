@@ -6,7 +6,8 @@
  */
 import type { Sql } from 'postgres';
 import type { Logger } from 'pino';
-import type { OutboxEntry } from './outbox.ts';
+import type { OutboxTaker } from './engine.ts';
+import type { ClaimedOutboxRow, OutboxEntry } from './outbox.ts';
 
 export interface OutboxRelayOptions {
   sql: Sql;
@@ -19,23 +20,35 @@ export interface OutboxRelayOptions {
   concurrency?: number;
 }
 
-interface ClaimedRow {
-  id: number;
-  kind: OutboxEntry['kind'];
-  payload: OutboxEntry['payload'];
-  attempts: number;
-}
-
-export class OutboxRelay {
+export class OutboxRelay implements OutboxTaker {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
   /** Drains in flight; a few run at once so one slow batch does not hold back what was just committed. */
   readonly #draining = new Set<Promise<void>>();
+  /** Dispatches of rows handed over by this process's commits. */
+  readonly #taking = new Set<Promise<void>>();
   #again = false;
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = { leaseMs: 30_000, pollMs: 1_000, batchSize: 100, concurrency: 4, ...options };
+  }
+
+  get leaseMs(): number {
+    return this.#options.leaseMs;
+  }
+
+  get taking(): boolean {
+    return !this.#stopped;
+  }
+
+  /** Dispatches rows that a commit of this process wrote claimed by this relay (see Engine.useOutboxTaker). */
+  take(rows: ClaimedOutboxRow[]): void {
+    if (this.#stopped) return; // their lease ends and any relay dispatches them
+    const taking: Promise<void> = this.#dispatchRows(rows)
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, 'outbox dispatch failed'))
+      .finally(() => this.#taking.delete(taking));
+    this.#taking.add(taking);
   }
 
   start(): void {
@@ -51,7 +64,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await Promise.all(this.#draining);
+    await Promise.all([...this.#draining, ...this.#taking]);
   }
 
   /** Dispatch what is due now: starts another drain unless enough run already (then one more runs after). */
@@ -87,12 +100,19 @@ export class OutboxRelay {
   }
 
   async #drainBatch(): Promise<boolean> {
-    const { sql, leaseMs, batchSize, dispatch, logger } = this.#options;
-    const rows = await sql<ClaimedRow[]>`
+    const { sql, leaseMs, batchSize } = this.#options;
+    const rows = await sql<ClaimedOutboxRow[]>`
       update outbox set available_at = now() + ${leaseMs} * interval '1 millisecond', attempts = attempts + 1
       where id in (select id from outbox where available_at <= now() order by id limit ${batchSize} for update skip locked)
       returning id, kind, payload, attempts`;
     if (rows.length === 0) return false;
+    await this.#dispatchRows(rows);
+    return true;
+  }
+
+  /** Dispatches claimed rows; deletes those done, and holds back a failed one for a retry with backoff. */
+  async #dispatchRows(rows: ClaimedOutboxRow[]): Promise<void> {
+    const { sql, dispatch, logger } = this.#options;
     const done: number[] = [];
     await Promise.all(
       rows.map(async (row) => {
@@ -108,6 +128,5 @@ export class OutboxRelay {
       }),
     );
     if (done.length > 0) await sql`delete from outbox where id = any(${done}::bigint[])`;
-    return true;
   }
 }

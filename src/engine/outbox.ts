@@ -43,13 +43,34 @@ export function coalesceOutbox(entries: OutboxEntry[]): OutboxEntry[] {
   return result;
 }
 
-export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** An outbox row claimed by a relay: by its claim, or written claimed by the transaction itself. */
+export interface ClaimedOutboxRow {
+  id: number;
+  kind: OutboxEntry['kind'];
+  payload: OutboxEntry['payload'];
+  attempts: number;
+}
+
+/**
+ * Writes the entries. With `leaseMs`, those due now are written claimed for that long (the caller
+ * hands them to its relay after the commit) and returned; entries held back by `delayMs` never are.
+ */
+export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[], leaseMs: number | null = null): Promise<ClaimedOutboxRow[]> {
+  if (entries.length === 0) return [];
   const now = Date.now();
+  const claim = (entry: OutboxEntry) => leaseMs !== null && !entry.delayMs;
   const rows = entries.map((entry) => ({
     kind: entry.kind,
     payload: entry.payload as unknown as Record<string, unknown>,
-    available_at: new Date(now + (entry.delayMs ?? 0)),
+    available_at: new Date(now + (claim(entry) ? (leaseMs ?? 0) : (entry.delayMs ?? 0))),
+    attempts: claim(entry) ? 1 : 0,
   }));
-  await tx`insert into outbox ${tx(rows as never, 'kind', 'payload', 'available_at')}`;
+  const written = await tx<{ id: string }[]>`insert into outbox ${tx(rows as never, 'kind', 'payload', 'available_at', 'attempts')} returning id`;
+  // Postgres returns the rows of a multi-row VALUES insert in the order given.
+  const claimed: ClaimedOutboxRow[] = [];
+  entries.forEach((entry, i) => {
+    const row = written[i];
+    if (row && claim(entry)) claimed.push({ id: Number(row.id), kind: entry.kind, payload: entry.payload, attempts: 1 } as ClaimedOutboxRow);
+  });
+  return claimed;
 }

@@ -48,6 +48,23 @@ describe('outbox relay', () => {
     await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
   });
 
+  it('dispatches rows a process wrote claimed for its own relay and died before dispatching, once their lease lapses', async () => {
+    // A process whose relay takes its commits' rows directly: it commits, then dies before taking them.
+    const dying = new Engine({ database: sb.database, config: sb.engine.config });
+    const handedOver: number[] = [];
+    dying.useOutboxTaker({ leaseMs: 1_000, taking: true, take: (rows) => handedOver.push(...rows.map((r) => r.id)) });
+    await dying.setPresence('alice', { type: 'GO_NOT_READY', reason: 'Lunch', at: new Date().toISOString() }, 'test');
+    const written = await sb.database.sql<{ id: string; attempts: number; leased: boolean }[]>`
+      select id::text, attempts, available_at > now() + interval '500 milliseconds' as leased from outbox order by id`;
+    expect(written.map((r) => Number(r.id))).toEqual(handedOver);
+    expect(written.every((r) => r.attempts === 1 && r.leased)).toBe(true);
+    // The live relay leaves them alone while the lease holds, then dispatches them.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n).toBe(handedOver.length);
+    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+    await expect.poll(async () => (await sb.database.sql`select status from agents where id = 'alice'`)[0]?.status).toBe('not_ready');
+  });
+
   it('arming the same timer twice schedules one job', async () => {
     const jobId = 'offerTimeout-test-1';
     const data = { target: { kind: 'interaction' as const, id: '00000000-0000-0000-0000-000000000000' }, event: { type: 'timer.offerTimeout', offerId: 'x' }, fireAt: Date.now() + 60_000 };
