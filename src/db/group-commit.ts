@@ -13,7 +13,8 @@
  *   each other. Work that does not name its keys is still safe: the row versions it checks turn an
  *   overlap into a conflict, which sends the group to the one-by-one path.
  *
- * A lone request runs at once in a transaction of its own, so an idle process adds no latency.
+ * A lone request runs at once in a transaction of its own, so an idle process adds no latency. A
+ * transaction of its own that Postgres aborts to break a deadlock runs again (twice at most).
  */
 import type { TransactionSql } from 'postgres';
 import type { ReservedSql } from 'postgres';
@@ -50,6 +51,9 @@ export interface GroupCommitStats {
   /** Groups that failed and ran their members one by one. */
   fallbacks: number;
 }
+
+const DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_ATTEMPTS = 3;
 
 /** The keys claimed in a group, by member; members are told apart by their own handle on the connection. */
 const claimsOf = new WeakMap<object, Map<string, object>>();
@@ -181,15 +185,20 @@ export class GroupCommit<Note = undefined, Written = void> {
   async #alone(member: Pending<Note>): Promise<void> {
     let written: Written | undefined;
     let value: unknown;
-    try {
-      value = await inTransaction(this.#sql, async (tx) => {
-        const result = await member.work(tx);
-        written = await this.#beforeCommit?.(tx, [member.note]);
-        return result;
-      });
-    } catch (error) {
-      member.reject(error);
-      return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        value = await inTransaction(this.#sql, async (tx) => {
+          const result = await member.work(tx);
+          written = await this.#beforeCommit?.(tx, [member.note]);
+          return result;
+        });
+        break;
+      } catch (error) {
+        // Postgres chose this transaction to break a deadlock: it changed nothing, so it runs again.
+        if (attempt < DEADLOCK_ATTEMPTS && (error as { code?: string }).code === DEADLOCK_DETECTED) continue;
+        member.reject(error);
+        return;
+      }
     }
     this.#committed(written);
     member.resolve(value);

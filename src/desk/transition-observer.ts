@@ -18,12 +18,14 @@ export interface ObservedTransition {
   now: Date;
   before: { state: string; context: InteractionContext };
   after: { state: string; context: InteractionContext };
+  /** The interaction is being created by this transaction (it can have no alerts yet). */
+  isNew?: boolean;
 }
 
 export async function observeInteractionTransition(tx: TransactionSql, change: ObservedTransition, outbox: OutboxEntry[]): Promise<void> {
   const { before, after } = change;
   // Alerts can be open only on watches the interaction leaves now.
-  if (watchesEnded(before.state, after.state)) {
+  if (!change.isNew && watchesEnded(before.state, after.state)) {
     const cleared = await tx<{ id: string; rule_id: string; watch: string; workgroup: string | null }[]>`
       update desk_alerts set cleared_at = ${change.now}, cleared_by = ${change.eventType}, cleared_by_actor = ${change.actor}
       where interaction_id = ${change.interactionId} and cleared_at is null and not (${after.state} = any(stages))

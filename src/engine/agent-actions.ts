@@ -75,10 +75,9 @@ export class AgentActions {
   ): Promise<{ messageId: string; result: TransitionResult; status: 'pending' | 'pending_review'; reviewId: string | null }> {
     return this.#engine.transaction(async (tx, outbox, now) => {
       const messageId = randomUUID();
-      const [interaction] = await tx<{ channel: string; from_address: string; to_address: string; subject: string | null; agent_id: string | null }[]>`
-        select channel, from_address, to_address, subject, agent_id from interactions where id = ${interactionId}`;
-      if (!interaction) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
-      if (interaction.agent_id !== agentId) throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
+      const record = await lockInteraction(tx, interactionId);
+      if (record.context.agentId !== agentId) throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
+      const interaction = { channel: record.context.channel, from_address: record.about.from, to_address: record.about.to, subject: record.about.subject };
       const composed = await composeReply(tx, this.#engine.config.current(), { interactionId, agentId, body: text, responseId: options.responseId ?? null });
       const { body, responseId } = composed;
       const status = composed.review ? 'pending_review' : 'pending';
@@ -96,7 +95,7 @@ export class AgentActions {
       const event: InteractionEvent = composed.review
         ? { type: 'REVIEW_REQUESTED', agentId, messageId, responseId }
         : { type: 'REPLY', agentId, messageId, responseId };
-      const result = await actAsHolder(tx, interactionId, agentId, event, now, outbox);
+      const result = await actAsHolder(tx, interactionId, agentId, event, now, outbox, record);
       const reviewId = composed.review
         ? await requestReview(tx, { interactionId, messageId, workgroup: composed.workgroup, category: composed.category, agentId, responseId, body }, now, outbox)
         : null;

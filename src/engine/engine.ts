@@ -10,6 +10,7 @@ import type { Database } from '../db/client.ts';
 import { GroupCommit, type GroupCommitStats } from '../db/group-commit.ts';
 import { SwitchboardError } from '../errors.ts';
 import { keyOf } from './commit-keys.ts';
+import { ReferenceNumbers } from './references.ts';
 import { intake, type IntakeRequest, type IntakeResult } from './intake.ts';
 import { applyInteractionEvent, type TransitionResult } from './interaction-runtime.ts';
 import { coalesceOutbox, writeOutbox, type ClaimedOutboxRow, type OutboxEntry } from './outbox.ts';
@@ -44,6 +45,8 @@ export { keyOf } from './commit-keys.ts';
 export class Engine {
   readonly database: Database;
   readonly config: ConfigStore;
+  /** Reference numbers for new interactions. */
+  readonly references: ReferenceNumbers;
   readonly #clock: () => Date;
   #taker: OutboxTaker | null = null;
   readonly #commits: GroupCommit<OutboxEntry[], Written>;
@@ -51,6 +54,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.config = options.config;
+    this.references = new ReferenceNumbers(options.database.sql);
     this.#clock = options.clock ?? (() => new Date());
     this.#commits = new GroupCommit<OutboxEntry[], Written>({
       sql: options.database.sql,
@@ -111,7 +115,7 @@ export class Engine {
   }
 
   intake(request: IntakeRequest, actor: string): Promise<IntakeResult> {
-    return this.transaction((tx, outbox, now) => intake(tx, this.config, request, actor, now, outbox));
+    return this.transaction((tx, outbox, now) => intake(tx, this, request, actor, now, outbox));
   }
 
   /** Applies an event; an event the interaction cannot take in its state is refused with INVALID_STATE. */

@@ -3,14 +3,15 @@
  * transaction, acknowledge, categorize and queue it (or discard it with a reason).
  */
 import { randomUUID } from 'node:crypto';
-import type { TransactionSql } from 'postgres';
+import type { PendingQuery, Row, TransactionSql } from 'postgres';
 import { initialTransition } from 'xstate';
 import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
 import type { Channel, InteractionInput } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
-import { applyInteractionEvents, type LockedInteraction } from './interaction-runtime.ts';
+import { applyInteractionEvents, type EventRow, type LockedInteraction, type NewInteraction } from './interaction-runtime.ts';
 import { persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
+import type { ReferenceNumbers } from './references.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -30,6 +31,8 @@ export interface IntakeRequest {
   messageId?: string;
   externalId?: string | null;
   metadata?: Record<string, unknown>;
+  /** More for the channel to write in the statement that writes the interaction; each may read `written` (its row). */
+  also?: (sql: TransactionSql) => PendingQuery<Row[]>[];
 }
 
 export interface IntakeResult {
@@ -40,54 +43,77 @@ export interface IntakeResult {
   category: string | null;
 }
 
+/** What intake needs from the engine. */
+export interface IntakeDeps {
+  config: ConfigStore;
+  references: ReferenceNumbers;
+}
+
+/**
+ * Creates the interaction and runs its first transitions in memory (acknowledged, categorized, then
+ * queued, or discarded), then writes the interaction as it ended up, its event rows and its first
+ * message in one statement.
+ */
 export async function intake(
   tx: TransactionSql,
-  config: ConfigStore,
+  deps: IntakeDeps,
   request: IntakeRequest,
   actor: string,
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<IntakeResult> {
   const id = randomUUID();
-  const [seq] = await tx<{ reference: number }[]>`select nextval(pg_get_serial_sequence('interactions', 'reference'))::int as reference`;
-  const reference = seq!.reference;
+  const reference = await deps.references.next();
   const input: InteractionInput = { id, channel: request.channel, reference };
   const [initial] = initialTransition(interactionMachine, input);
+  const state = stageOf(initial.value);
+  const path = statePath(initial.value);
   const created: LockedInteraction = {
     id,
-    state: stageOf(initial.value),
-    statePath: statePath(initial.value),
+    state,
+    statePath: path,
     version: 0,
     context: initial.context,
     timers: {},
     snapshot: persistSnapshot(initial),
+    about: { reference, from: request.from, to: request.to, subject: request.subject ?? null, contactId: request.contactId ?? null },
+  };
+  const messageId = request.messageId ?? randomUUID();
+  const create: NewInteraction = {
+    channel: request.channel,
+    createdAt: now,
+    priorEvents: [
+      {
+        interaction_id: id,
+        seq: 0,
+        type: 'xstate.init',
+        event: { type: 'xstate.init', input } as unknown as EventRow['event'],
+        actor,
+        at: now,
+        state,
+        state_path: path,
+        workgroup: null,
+        agent_id: null,
+        priority: 0,
+      },
+    ],
+    also: (sql) => [
+      sql`
+        insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
+        select ${messageId}, id, 'in', ${request.channel}, ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.body},
+               'received', ${request.externalId ?? null}, ${sql.json((request.metadata ?? {}) as never)}, ${now}, ${now}
+        from written`,
+      ...(request.also?.(sql) ?? []),
+    ],
   };
 
-  // The interaction, its first event and its first message, in one round trip.
-  const messageId = request.messageId ?? randomUUID();
-  await tx`
-    with interaction as (
-      insert into interactions (id, reference, channel, state, state_path, snapshot, version, from_address, to_address, subject, contact_id, created_at, updated_at)
-      values (${id}, ${reference}, ${request.channel}, ${created.state}, ${created.statePath}, ${tx.json(created.snapshot as never)}, 0,
-              ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.contactId ?? null}, ${now}, ${now})
-      returning id
-    ), init as (
-      insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
-      select id, 0, 'xstate.init', ${tx.json({ type: 'xstate.init', input } as never)}, ${actor}, ${now}, ${created.state}, ${created.statePath}, null, null, 0
-      from interaction
-    )
-    insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
-    select ${messageId}, id, 'in', ${request.channel}, ${request.from}, ${request.to}, ${request.subject ?? null}, ${request.body},
-           'received', ${request.externalId ?? null}, ${tx.json((request.metadata ?? {}) as never)}, ${now}, ${now}
-    from interaction`;
-
   if (request.discardReason) {
-    const result = await applyInteractionEvents(tx, created, [{ type: 'DISCARD', reason: request.discardReason }], actor, now, outbox);
+    const result = await applyInteractionEvents(tx, created, [{ type: 'DISCARD', reason: request.discardReason }], actor, now, outbox, { create });
     return { id, reference, state: result.after.state, messageId, category: null };
   }
 
-  const screened = config.categorizer().categorize(request.subject, request.body);
-  const { routing, categories } = config.current();
+  const screened = deps.config.categorizer().categorize(request.subject, request.body);
+  const { routing, categories } = deps.config.current();
   const fallback = screened.matchedRule === null && request.defaultCategory ? categories.find((c) => c.id === request.defaultCategory) : undefined;
   const category = fallback ?? screened.category;
   const queued = await applyInteractionEvents(
@@ -112,6 +138,7 @@ export async function intake(
     actor,
     now,
     outbox,
+    { create },
   );
   return { id, reference, state: queued.after.state, messageId, category: category.id };
 }

@@ -3,7 +3,7 @@
  * the events, store the snapshot with a version check, run the in-transaction effects (agent capacity,
  * agent presence, stream events) and write the outbox rows for the rest (timers, routing, sends).
  */
-import type { TransactionSql } from 'postgres';
+import type { PendingQuery, Row, TransactionSql } from 'postgres';
 import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
 import type { AgentNotice, InteractionContext, InteractionEvent } from '../../machines/interaction.types.ts';
 import { suggestResponses } from '../desk/responses.ts';
@@ -16,7 +16,7 @@ import { recentContactHistory } from './contacts.ts';
 import { persistSnapshot, restoreSnapshot, step, type MachineAction, type PersistedSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent } from './presence-runtime.ts';
-import { appendStreamEvent } from './stream.ts';
+import { noteStreamEvent } from './stream.ts';
 
 export interface InteractionRecord {
   id: string;
@@ -33,29 +33,49 @@ export interface TransitionResult {
   after: InteractionRecord;
 }
 
+/** What never changes after intake: where the customer wrote from and to, and about what. */
+export interface InteractionAbout {
+  reference: number;
+  from: string;
+  to: string;
+  subject: string | null;
+  contactId: string | null;
+}
+
 export interface LockedRow {
   snapshot: PersistedSnapshot;
   version: number;
   timers: Record<string, string>;
   state: string;
   state_path: string;
+  reference: string | number;
+  from_address: string;
+  to_address: string;
+  subject: string | null;
+  contact_id: string | null;
+}
+
+/** The columns a lock reads (LockedRow). */
+export function lockedColumns(tx: TransactionSql): PendingQuery<Row[]> {
+  return tx`snapshot, version, timers, state, state_path, reference, from_address, to_address, subject, contact_id`;
 }
 
 /** What an agent sees with an offer: the interaction in brief, the contact's recent history and suggested responses. */
-async function offerDetails(tx: TransactionSql, interactionId: string): Promise<Record<string, unknown>> {
-  const [row] = await tx<{ channel: string; reference: number; from_address: string; subject: string | null; category: string | null; priority: number; contact_id: string | null }[]>`
-    select channel, reference, from_address, subject, category, priority, contact_id from interactions where id = ${interactionId}`;
-  if (!row) return {};
+async function offerDetails(tx: TransactionSql, interactionId: string, about: InteractionAbout, context: InteractionContext): Promise<Record<string, unknown>> {
+  const [contactHistory, suggestions] = await Promise.all([
+    about.contactId ? recentContactHistory(tx, about.contactId, interactionId) : [],
+    suggestResponses(tx, interactionId, 3),
+  ]);
   return {
-    channel: row.channel,
-    reference: Number(row.reference),
-    from: row.from_address,
-    subject: row.subject,
-    category: row.category,
-    priority: row.priority,
-    contactId: row.contact_id,
-    contactHistory: row.contact_id ? await recentContactHistory(tx, row.contact_id, interactionId) : [],
-    suggestions: await suggestResponses(tx, interactionId, 3),
+    channel: context.channel,
+    reference: about.reference,
+    from: about.from,
+    subject: about.subject,
+    category: context.category,
+    priority: context.priority,
+    contactId: about.contactId,
+    contactHistory,
+    suggestions,
   };
 }
 
@@ -66,6 +86,7 @@ export function timerJobId(interactionId: string, timerId: string, version: numb
 
 export interface LockedInteraction extends InteractionRecord {
   snapshot: PersistedSnapshot;
+  about: InteractionAbout;
 }
 
 export function toLockedInteraction(id: string, row: LockedRow): LockedInteraction {
@@ -77,6 +98,7 @@ export function toLockedInteraction(id: string, row: LockedRow): LockedInteracti
     context: row.snapshot.context as unknown as InteractionContext,
     timers: row.timers,
     snapshot: row.snapshot,
+    about: { reference: Number(row.reference), from: row.from_address, to: row.to_address, subject: row.subject, contactId: row.contact_id },
   };
 }
 
@@ -85,8 +107,7 @@ export async function lockInteraction(tx: TransactionSql, interactionId: string)
   if (!claimKey(tx, keyOf.interaction(interactionId))) {
     throw new SwitchboardError('CONFLICT', `interaction ${interactionId} is being changed by another transaction in the same commit`);
   }
-  const [row] = await tx<LockedRow[]>`
-    select snapshot, version, timers, state, state_path from interactions where id = ${interactionId} for update`;
+  const [row] = await tx<LockedRow[]>`select ${lockedColumns(tx)} from interactions where id = ${interactionId} for update`;
   if (!row) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
   return toLockedInteraction(interactionId, row);
 }
@@ -103,7 +124,7 @@ export async function applyInteractionEvent(
   return applyInteractionEvents(tx, await lockInteraction(tx, interactionId), [event], actor, now, outbox);
 }
 
-interface EventRow {
+export interface EventRow {
   interaction_id: string;
   seq: number;
   type: string;
@@ -117,10 +138,29 @@ interface EventRow {
   priority: number;
 }
 
+/** An interaction being created: written with its first transitions in one statement (see intake). */
+export interface NewInteraction {
+  channel: string;
+  createdAt: Date;
+  /** The events before the first applied one (xstate.init), written with them. */
+  priorEvents: EventRow[];
+  /**
+   * More to write in the same statement (e.g. the first message), each as a CTE body; they may read
+   * `written` (the interaction's row once written).
+   */
+  also?: (tx: TransactionSql) => PendingQuery<Row[]>[];
+}
+
+export interface ApplyOptions {
+  /** Set when `locked` does not exist yet: it is inserted, with what it became, instead of updated. */
+  create?: NewInteraction;
+}
+
 /**
  * Applies events in order to an interaction locked by this transaction: each is a transition of its
- * own (its own sequence number, its actions executed), and the result is written once. When the first
- * event does not apply, nothing changes (`handled: false`); a later one that does not apply is an error.
+ * own (its own sequence number, its actions executed), and the result is written once, in one
+ * statement with its event rows and stream events. When the first event does not apply, nothing
+ * changes (`handled: false`); a later one that does not apply is an error.
  */
 export async function applyInteractionEvents(
   tx: TransactionSql,
@@ -129,8 +169,9 @@ export async function applyInteractionEvents(
   actor: string,
   now: Date,
   outbox: OutboxEntry[],
+  options: ApplyOptions = {},
 ): Promise<TransitionResult> {
-  const { snapshot: stored, ...before } = locked;
+  const { snapshot: stored, about, ...before } = locked;
   const interactionId = locked.id;
   let snapshot = restoreSnapshot(interactionMachine, stored);
   let version = locked.version;
@@ -138,13 +179,15 @@ export async function applyInteractionEvents(
   let path = locked.statePath;
   let enteredQueue = false;
   const timers = { ...locked.timers };
-  const rows: EventRow[] = [];
+  const rows: EventRow[] = [...(options.create?.priorEvents ?? [])];
+  const streamRows: StreamRow[] = [];
+  const effects: Effects = { tx, interactionId, about, version, timers, actor, now, outbox, streamRows };
 
   for (const event of events) {
     const prior = { state, context: snapshot.context };
     const result = step(interactionMachine, snapshot, event);
     if (!result.handled) {
-      if (rows.length === 0) return { handled: false, before, after: before };
+      if (version === locked.version) return { handled: false, before, after: before };
       throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${state}; ${event.type} does not apply`);
     }
     version += 1;
@@ -154,8 +197,13 @@ export async function applyInteractionEvents(
     enteredQueue ||= nextState === 'queued' && state !== 'queued';
     state = nextState;
     path = statePath(snapshot.value);
-    await executeActions(tx, interactionId, result.actions, context, version, timers, actor, now, outbox);
-    await observeInteractionTransition(tx, { interactionId, seq: version, eventType: event.type, actor, now, before: prior, after: { state, context } }, outbox);
+    effects.version = version;
+    await executeActions(effects, result.actions, context);
+    await observeInteractionTransition(
+      tx,
+      { interactionId, seq: version, eventType: event.type, actor, now, before: prior, after: { state, context }, isNew: options.create !== undefined },
+      outbox,
+    );
     rows.push({
       interaction_id: interactionId,
       seq: version,
@@ -172,9 +220,21 @@ export async function applyInteractionEvents(
   }
 
   const context = snapshot.context;
-  // The new snapshot (with its version check) and the event rows, in one statement.
-  const [written] = await tx<{ updated: number }[]>`
-    with updated as (
+  const queuedAt = enteredQueue ? now : null;
+  const closedAt = snapshot.status === 'done' ? now : null;
+  const create = options.create;
+  // The interaction's row (its new snapshot, with a version check), its event rows and its stream events, in one statement.
+  const written = create
+    ? tx`
+      insert into interactions (id, reference, channel, state, state_path, snapshot, version, timers, category, workgroup, skills, priority,
+                                target_agent_id, agent_id, last_agent_id, declined_by, disposition, discard_reason,
+                                from_address, to_address, subject, contact_id, created_at, updated_at, queued_at, closed_at)
+      values (${interactionId}, ${about.reference}, ${create.channel}, ${state}, ${path}, ${tx.json(persistSnapshot(snapshot) as never)}, ${version},
+              ${tx.json(timers)}, ${context.category}, ${context.workgroup}, ${context.skills}, ${context.priority},
+              ${context.targetAgentId}, ${context.agentId}, ${context.lastAgentId}, ${context.declinedBy}, ${context.disposition}, ${context.discardReason},
+              ${about.from}, ${about.to}, ${about.subject}, ${about.contactId}, ${create.createdAt}, ${now}, ${queuedAt}, ${closedAt})
+      returning id`
+    : tx`
       update interactions set
         snapshot = ${tx.json(persistSnapshot(snapshot) as never)}, version = ${version},
         state = ${state}, state_path = ${path}, timers = ${tx.json(timers)},
@@ -182,19 +242,29 @@ export async function applyInteractionEvents(
         priority = ${context.priority}, target_agent_id = ${context.targetAgentId}, agent_id = ${context.agentId},
         last_agent_id = ${context.lastAgentId}, declined_by = ${context.declinedBy}, disposition = ${context.disposition},
         discard_reason = ${context.discardReason}, updated_at = ${now},
-        queued_at = case when ${enteredQueue} then ${now} else queued_at end,
-        closed_at = case when ${snapshot.status === 'done'} then ${now} else closed_at end
+        queued_at = coalesce(${queuedAt}::timestamptz, queued_at),
+        closed_at = coalesce(${closedAt}::timestamptz, closed_at)
       where id = ${interactionId} and version = ${locked.version}
-      returning id
-    ), events as (
+      returning id`;
+  const streams =
+    streamRows.length === 0
+      ? tx``
+      : tx`, streams as (
+          insert into stream_events (user_id, type, data)
+          select s.user_id, s.type, s.data from jsonb_to_recordset(${tx.json(streamRows as never)}) as s(user_id text, type text, data jsonb)
+          where exists (select 1 from written)
+        )`;
+  const also = (create?.also?.(tx) ?? []).reduce((more, fragment, i) => tx`${more}, ${tx(`also${i}`)} as (${fragment})`, tx``);
+  const [result] = await tx<{ written: number }[]>`
+    with written as (${written}), events as (
       insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
       select e.interaction_id, e.seq, e.type, e.event, e.actor, e.at, e.state, e.state_path, e.workgroup, e.agent_id, e.priority
       from jsonb_to_recordset(${tx.json(rows as never)}) as e(interaction_id uuid, seq int, type text, event jsonb, actor text, at timestamptz,
                                                                state text, state_path text, workgroup text, agent_id text, priority int)
-      where exists (select 1 from updated)
-    )
-    select count(*)::int as updated from updated`;
-  if (written?.updated !== 1) throw new SwitchboardError('CONFLICT', `interaction ${interactionId} changed concurrently`);
+      where exists (select 1 from written)
+    )${streams}${also}
+    select count(*)::int as written from written`;
+  if (result?.written !== 1) throw new SwitchboardError('CONFLICT', `interaction ${interactionId} changed concurrently`);
 
   return {
     handled: true,
@@ -203,18 +273,30 @@ export async function applyInteractionEvents(
   };
 }
 
+interface StreamRow {
+  user_id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** What executing a transition's actions needs, and where it leaves what it writes with the interaction. */
+interface Effects {
+  tx: TransactionSql;
+  interactionId: string;
+  about: InteractionAbout;
+  /** The version the transition being executed produces. */
+  version: number;
+  timers: Record<string, string>;
+  actor: string;
+  now: Date;
+  outbox: OutboxEntry[];
+  /** Stream events, written with the interaction's row. */
+  streamRows: StreamRow[];
+}
+
 /** Runs what one transition asked for: in-transaction effects now, the rest as outbox entries. */
-async function executeActions(
-  tx: TransactionSql,
-  interactionId: string,
-  actions: MachineAction[],
-  context: InteractionContext,
-  version: number,
-  timers: Record<string, string>,
-  actor: string,
-  now: Date,
-  outbox: OutboxEntry[],
-): Promise<void> {
+async function executeActions(effects: Effects, actions: MachineAction[], context: InteractionContext): Promise<void> {
+  const { tx, interactionId, version, timers, actor, now, outbox } = effects;
   for (const action of actions) {
     const params = action.params;
     switch (action.type) {
@@ -259,16 +341,19 @@ async function executeActions(
           actor,
           now,
           outbox,
+          (row) => effects.streamRows.push(row),
         );
         break;
       case 'notifyAgent': {
         const notice = params.notice as AgentNotice;
         const { type, ...data } = notice;
+        const agentId = String(params.agentId);
         const payload: Record<string, unknown> =
           notice.type === 'offer'
-            ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString(), ...(await offerDetails(tx, interactionId)) }
+            ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString(), ...(await offerDetails(tx, interactionId, effects.about, context)) }
             : data;
-        await appendStreamEvent(tx, String(params.agentId), type, payload, outbox);
+        effects.streamRows.push({ user_id: agentId, type, data: payload });
+        noteStreamEvent(outbox, agentId);
         break;
       }
       case 'sendMessage':

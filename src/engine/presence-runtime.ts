@@ -8,7 +8,7 @@ import { noteDeskChange } from '../desk/desk-outbox.ts';
 import { SwitchboardError } from '../errors.ts';
 import { persistSnapshot, restoreSnapshot, step, type PersistedSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
-import { appendStreamEvent } from './stream.ts';
+import { appendStreamEvent, noteStreamEvent } from './stream.ts';
 
 export interface PresenceResult {
   handled: boolean;
@@ -24,6 +24,8 @@ export async function applyPresenceEvent(
   actor: string,
   now: Date,
   outbox: OutboxEntry[],
+  /** Where the status event goes when the caller writes stream events itself (an interaction's transition does, in order with its own). */
+  streamEvents?: (event: { user_id: string; type: string; data: Record<string, unknown> }) => void,
 ): Promise<PresenceResult> {
   const [row] = await tx<{ snapshot: PersistedSnapshot; version: number; event_seq: number }[]>`
     select snapshot, version, event_seq from agents where id = ${agentId} for update`;
@@ -36,9 +38,16 @@ export async function applyPresenceEvent(
 
   for (const action of result.actions) {
     switch (action.type) {
-      case 'notifyStatus':
-        await appendStreamEvent(tx, agentId, 'status', { status, reason: context.reason, since: context.since }, outbox);
+      case 'notifyStatus': {
+        const data = { status, reason: context.reason, since: context.since };
+        if (streamEvents) {
+          streamEvents({ user_id: agentId, type: 'status', data });
+          noteStreamEvent(outbox, agentId);
+        } else {
+          await appendStreamEvent(tx, agentId, 'status', data, outbox);
+        }
         break;
+      }
       case 'requestRouting':
         outbox.push({ kind: 'route.agent', payload: { agentId } });
         break;

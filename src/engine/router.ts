@@ -16,7 +16,7 @@ import type { ConfigStore } from '../config/config-store.ts';
 import { claimKey } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
-import { applyInteractionEvents, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
+import { applyInteractionEvents, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
@@ -152,7 +152,7 @@ export async function routeAgent(
         continue;
       }
       const [free] = await tx<LockedRow[]>`
-        select snapshot, version, timers, state, state_path from interactions
+        select ${lockedColumns(tx)} from interactions
         where id = ${candidate.id} and state = 'queued' for update skip locked`;
       if (!free) {
         skipped.push(candidate.id);

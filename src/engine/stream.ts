@@ -10,6 +10,11 @@ export async function appendStreamEvent(
   outbox: OutboxEntry[],
 ): Promise<void> {
   await tx`insert into stream_events (user_id, type, data) values (${userId}, ${type}, ${tx.json(data as never)})`;
+  noteStreamEvent(outbox, userId);
+}
+
+/** Notifies the user's stream after the commit that writes its new events (once per transaction). */
+export function noteStreamEvent(outbox: OutboxEntry[], userId: string): void {
   if (!outbox.some((entry) => entry.kind === 'stream.notify' && entry.payload.userId === userId)) {
     outbox.push({ kind: 'stream.notify', payload: { userId } });
   }

@@ -160,6 +160,36 @@ describe('group commit', () => {
     expect((await database.sql<{ note: string }[]>`select note from items where id = 500`)[0]?.note).toBe('waited');
   });
 
+  it('runs a transaction again when Postgres breaks a deadlock with it', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    await database.sql`insert into items (id, txid) values (1, 0), (2, 0)`;
+    const other = await database.sql.reserve();
+    try {
+      await other`begin`;
+      await other`update items set note = 'other' where id = 1`;
+      let attempts = 0;
+      const work = commits.run(
+        async (tx) => {
+          attempts += 1;
+          await tx`update items set note = 'work' where id = 2`;
+          await tx`update items set note = 'work' where id = 1`;
+        },
+        [],
+        undefined,
+      );
+      await expect.poll(async () => (await database.sql`select 1 from pg_locks where not granted`).length, { timeout: 5_000, interval: 20 }).toBeGreaterThan(0);
+      // Now each waits for the other; Postgres aborts the one that waited first (the work), which runs again.
+      await other`update items set note = 'other' where id = 2`;
+      await other`commit`;
+      await work;
+      expect(attempts).toBe(2);
+    } finally {
+      other.release();
+    }
+    const notes = await database.sql<{ id: number; note: string }[]>`select id, note from items order by id`;
+    expect(notes.map((r) => r.note)).toEqual(['work', 'work']);
+  });
+
   it('refuses to report a commit that Postgres rolled back because a caught statement failed', async () => {
     await expect(
       inTransaction(database.sql, async (tx) => {

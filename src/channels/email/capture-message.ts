@@ -162,7 +162,7 @@ async function captureQuarantined(context: CaptureContext, message: QuarantinedM
   const subject = withoutNul(rawHeader(message.raw, 'subject')?.slice(0, 998) ?? null);
   const result = await intake(
     tx,
-    context.deps.engine.config,
+    context.deps.engine,
     {
       channel: 'email',
       from: rawSenderAddress(message.raw) ?? '(unknown sender)',
@@ -255,7 +255,7 @@ async function captureBounce(context: CaptureContext, classification: Classifica
   const details = { bouncedMessageId: classification.bouncedMessageId ?? null, deliveryAction: classification.deliveryAction ?? null };
   const result = await intake(
     tx,
-    context.deps.engine.config,
+    context.deps.engine,
     { ...request, discardReason: `ndr: ${classification.reason}`, metadata: { ...request.metadata, ndr: details } },
     EMAIL_ACTOR,
     now,
@@ -289,7 +289,7 @@ async function captureAutoReply(context: CaptureContext, classification: Classif
   const related = await relatedInteraction(tx, classification);
   const result = await intake(
     tx,
-    context.deps.engine.config,
+    context.deps.engine,
     {
       ...request,
       contactId,
@@ -330,7 +330,7 @@ async function captureReply(context: CaptureContext, parsed: ParsedMessage, clas
   const contactId = await findOrCreateContactByEmail(tx, request.from, parsed.from.name || null);
   const result = await intake(
     tx,
-    context.deps.engine.config,
+    context.deps.engine,
     {
       ...request,
       to: thread.toAddress,
@@ -359,7 +359,7 @@ async function captureNew(context: CaptureContext, parsed: ParsedMessage, classi
     (await claimAcknowledgement(tx, customer.address, deps.directory.settings().acknowledgementWindow, now));
   const result = await intake(
     tx,
-    deps.engine.config,
+    deps.engine,
     { ...request, contactId, acknowledged: acknowledge, defaultCategory: own.config?.category ?? null },
     EMAIL_ACTOR,
     now,

@@ -150,7 +150,7 @@ async function receiveInTransaction(
   } else {
     const result = await intake(
       tx,
-      engine.config,
+      engine,
       {
         channel: 'sms',
         from: sender,
@@ -164,6 +164,11 @@ async function receiveInTransaction(
         messageId,
         externalId: sms.providerMessageId,
         metadata,
+        // The claim learns its interaction in the same statement.
+        also: (sql) => [
+          sql`update sms_inbound set interaction_id = (select id from written), keyword = ${keyword}
+              where provider = ${sms.provider} and provider_message_id = ${sms.providerMessageId}`,
+        ],
       },
       SMS_ACTOR,
       now,
@@ -199,8 +204,10 @@ async function receiveInTransaction(
   }
   if (acknowledge && sms.number.acknowledgement !== null) await reply('acknowledgement', sms.number.acknowledgement);
 
-  await tx`
-    update sms_inbound set interaction_id = ${interactionId}, keyword = ${keyword}
-    where provider = ${sms.provider} and provider_message_id = ${sms.providerMessageId}`;
+  if (open !== null) {
+    await tx`
+      update sms_inbound set interaction_id = ${interactionId}, keyword = ${keyword}
+      where provider = ${sms.provider} and provider_message_id = ${sms.providerMessageId}`;
+  }
   return { status: 'accepted', interactionId, messageId, conversation: open === null ? 'new' : 'appended', keyword, state };
 }
