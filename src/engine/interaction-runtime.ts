@@ -61,10 +61,11 @@ export function lockedColumns(tx: TransactionSql): PendingQuery<Row[]> {
 }
 
 /** What an agent sees with an offer: the interaction in brief, the contact's recent history and suggested responses. */
-async function offerDetails(tx: TransactionSql, interactionId: string, about: InteractionAbout, context: InteractionContext): Promise<Record<string, unknown>> {
+async function offerDetails(effects: Effects, context: InteractionContext): Promise<Record<string, unknown>> {
+  const { tx, interactionId, about } = effects;
   const [contactHistory, suggestions] = await Promise.all([
     about.contactId ? recentContactHistory(tx, about.contactId, interactionId) : [],
-    suggestResponses(tx, interactionId, 3),
+    effects.suggestResponses ? suggestResponses(tx, interactionId, 3) : [],
   ]);
   return {
     channel: context.channel,
@@ -154,6 +155,8 @@ export interface NewInteraction {
 export interface ApplyOptions {
   /** Set when `locked` does not exist yet: it is inserted, with what it became, instead of updated. */
   create?: NewInteraction;
+  /** Whether an offer looks for suggested standard responses (there are none to find when none are configured). */
+  suggestResponses?: boolean;
 }
 
 /**
@@ -181,7 +184,7 @@ export async function applyInteractionEvents(
   const timers = { ...locked.timers };
   const rows: EventRow[] = [...(options.create?.priorEvents ?? [])];
   const streamRows: StreamRow[] = [];
-  const effects: Effects = { tx, interactionId, about, version, timers, actor, now, outbox, streamRows };
+  const effects: Effects = { tx, interactionId, about, version, timers, actor, now, outbox, streamRows, suggestResponses: options.suggestResponses ?? true };
 
   for (const event of events) {
     const prior = { state, context: snapshot.context };
@@ -292,6 +295,7 @@ interface Effects {
   outbox: OutboxEntry[];
   /** Stream events, written with the interaction's row. */
   streamRows: StreamRow[];
+  suggestResponses: boolean;
 }
 
 /** Runs what one transition asked for: in-transaction effects now, the rest as outbox entries. */
@@ -350,7 +354,7 @@ async function executeActions(effects: Effects, actions: MachineAction[], contex
         const agentId = String(params.agentId);
         const payload: Record<string, unknown> =
           notice.type === 'offer'
-            ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString(), ...(await offerDetails(tx, interactionId, effects.about, context)) }
+            ? { ...data, expiresAt: new Date(now.getTime() + notice.timeoutMs).toISOString(), ...(await offerDetails(effects, context)) }
             : data;
         effects.streamRows.push({ user_id: agentId, type, data: payload });
         noteStreamEvent(outbox, agentId);

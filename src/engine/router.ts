@@ -4,10 +4,10 @@
  *   (required skills met, then highest proficiency in them, then longest idle);
  * - an agent gains room (available, freed capacity): offer it the head of its queues (priority,
  *   then age) among interactions whose skills it has.
- * Reservation is a conditional UPDATE on the agent row, and the interaction row is locked while it
- * is offered, so however many processes route, no agent exceeds its capacity and no interaction is
- * offered twice. Both lookups walk indexes in queue order and stop at the first fit, so a decision
- * does not scan the queue.
+ * Reservation is a conditional UPDATE on the agent row (for a new interaction, one statement finds
+ * and reserves the agent), and the interaction row is locked while it is offered, so however many
+ * processes route, no agent exceeds its capacity and no interaction is offered twice. Both lookups
+ * walk indexes in queue order and stop at the first fit, so a decision does not scan the queue.
  */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
@@ -22,12 +22,12 @@ import type { OutboxEntry } from './outbox.ts';
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
 const ROUTER = `router:${process.pid}`;
 
-/** How many candidates one lookup returns. */
+/** How many queued interactions one lookup for an agent returns. */
 const CANDIDATES = 5;
 /**
- * How many lookups one decision makes when others take its candidates first (they filled up, or the
- * interaction is being offered elsewhere). Beyond that the decision is retried shortly, through the
- * outbox, so contention never leaves work queued while someone has room.
+ * How many lookups an agent's decision makes when other routers hold its candidates (they are being
+ * offered elsewhere). Beyond that the decision is retried shortly, through the outbox, so contention
+ * never leaves work queued while the agent has room.
  */
 const ROUNDS = 8;
 const RETRY_AFTER_MS = 100;
@@ -46,7 +46,7 @@ async function offer(
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<Offer | null> {
-  const { routing } = config.current();
+  const { routing, responses } = config.current();
   const offerId = randomUUID();
   const interactionId = locked.id;
   const result = await applyInteractionEvents(
@@ -56,6 +56,7 @@ async function offer(
     ROUTER,
     now,
     outbox,
+    { suggestResponses: responses.length > 0 },
   );
   return result.handled ? { interactionId, agentId, offerId } : null;
 }
@@ -72,28 +73,27 @@ export async function routeInteraction(
   if (record.state !== 'queued') return null;
   const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
   if (workgroup === null) return null;
-  const loadColumn = channel === 'email' ? tx`load_email < cap_email` : tx`load_sms < cap_sms`;
-  const tried: string[] = [...declinedBy];
-  for (let round = 0; round < ROUNDS; round++) {
-    const candidates = await tx<{ id: string }[]>`
+  // The best agent that fits, reserved in the same statement. The lookup locks the agent it picks; if
+  // another transaction filled that agent meanwhile, Postgres re-checks the row after the wait, passes
+  // over it and takes the next best, so a decision never fails because others got there first.
+  const load = tx(channel === 'email' ? 'load_email' : 'load_sms');
+  const capacity = tx(channel === 'email' ? 'cap_email' : 'cap_sms');
+  const [reserved] = await tx<{ id: string }[]>`
+    update agents set ${load} = ${load} + 1, idle_since = ${now}
+    where id = (
       select a.id from agents a
-      where a.status = 'available' and ${loadColumn}
+      where a.status = 'available' and a.${load} < a.${capacity}
         and ${targetAgentId === null ? tx`${workgroup} = any(a.workgroups)` : tx`a.id = ${targetAgentId}`}
         and a.skills ?& ${skills}::text[]
-        and not (a.id = any(${tried}::text[]))
+        and not (a.id = any(${declinedBy}::text[]))
       order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
-      limit ${CANDIDATES}`;
-    for (const candidate of candidates) {
-      if (await reserveCapacity(tx, candidate.id, channel, now)) {
-        return offer(tx, config, record, candidate.id, now, outbox);
-      }
-      tried.push(candidate.id);
-    }
-    // Every agent that fits was tried and has no room now; it asks for work when it has.
-    if (candidates.length < CANDIDATES) return null;
-  }
-  outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: RETRY_AFTER_MS });
-  return null;
+      limit 1
+      for update
+    )
+    returning id`;
+  // Nobody fits or has room now; an agent asks for work when it has room.
+  if (!reserved) return null;
+  return offer(tx, config, record, reserved.id, now, outbox);
 }
 
 interface AgentRoom {

@@ -31,7 +31,7 @@
 //     maxAttachmentBytes: 26214400
 //     maxTotalAttachmentBytes: 31457280
 //     maxPollBackoff: 5m                    # longest wait after repeated connection failures
-//     captureConcurrency: 4                 # IMAP messages captured at once (in order per sender and thread)
+//     captureConcurrency: 8                 # IMAP messages captured at once (in order per sender and thread)
 //     messageIdDomain: mail.example.com     # right-hand side of sent Message-IDs (default: the sender's domain)
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
@@ -169,7 +169,7 @@ export const emailSettingsSchema = z.strictObject({
   maxTotalAttachmentBytes: z.number().int().min(0).default(DEFAULT_PARSE_LIMITS.maxTotalAttachmentBytes),
   maxPollBackoff: duration.default(300_000),
   /** Messages of one IMAP batch captured at the same time (one sender's, and one thread's, always in order). */
-  captureConcurrency: z.number().int().min(1).max(16).default(4),
+  captureConcurrency: z.number().int().min(1).max(64).default(8),
   /** Right-hand side of the Message-IDs Switchboard writes (default: the sending address's domain). */
   messageIdDomain: z
     .string()
