@@ -94,7 +94,8 @@ export async function run(options: { messages?: number; afterCapture?: 'delete' 
         },
       ],
       addresses: [{ address: MAILBOX_USER, name: 'Example Support', acknowledgement: null }],
-      email: { captureConcurrency: setting('EMAIL_BENCH_CONCURRENCY', 4) },
+      // Unset, the default captureConcurrency applies.
+      ...(process.env.EMAIL_BENCH_CONCURRENCY ? { email: { captureConcurrency: setting('EMAIL_BENCH_CONCURRENCY', 8) } } : {}),
     };
     const sb = await startBenchSwitchboard(config);
     let queuedAt: number;

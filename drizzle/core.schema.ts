@@ -109,6 +109,8 @@ export const interactions = pgTable(
     toAddress: text('to_address').notNull(),
     subject: text('subject'),
     contactId: uuid('contact_id'),
+    /** Supervisor alerts open on it (desk_alerts not cleared), kept with them. */
+    openAlerts: integer('open_alerts').notNull().default(0),
     /** Armed timers: machine timer id -> job id. */
     timers: jsonb('timers').$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),

@@ -42,11 +42,17 @@ export async function raiseAlert(tx: TransactionSql, config: Config, job: AlertJ
     where interaction_id = ${job.interactionId} and seq > ${job.enteredSeq} and not (state = any(${job.stages}::text[])) limit 1`;
   if (moved) return null;
   const id = randomUUID();
+  // The interaction counts its open alerts, so that its transitions look for alerts to clear only when it has some.
   const inserted = await tx`
-    insert into desk_alerts (id, rule_id, interaction_id, watch, stages, entered_seq, entered_at, threshold_ms, channel, workgroup, category, raised_at)
-    values (${id}, ${job.ruleId}, ${job.interactionId}, ${job.watch}, ${job.stages}::text[], ${job.enteredSeq}, ${new Date(job.enteredAt)},
-            ${job.thresholdMs}, ${job.channel}, ${job.workgroup}, ${job.category}, ${now})
-    on conflict (rule_id, interaction_id, entered_seq) do nothing returning id`;
+    with inserted as (
+      insert into desk_alerts (id, rule_id, interaction_id, watch, stages, entered_seq, entered_at, threshold_ms, channel, workgroup, category, raised_at)
+      values (${id}, ${job.ruleId}, ${job.interactionId}, ${job.watch}, ${job.stages}::text[], ${job.enteredSeq}, ${new Date(job.enteredAt)},
+              ${job.thresholdMs}, ${job.channel}, ${job.workgroup}, ${job.category}, ${now})
+      on conflict (rule_id, interaction_id, entered_seq) do nothing returning id
+    ), counted as (
+      update interactions set open_alerts = open_alerts + 1 where id = ${job.interactionId} and exists (select 1 from inserted)
+    )
+    select id from inserted`;
   if (inserted.length === 0) return null;
   await appendSupervisorEvent(
     tx,

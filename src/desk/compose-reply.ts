@@ -16,25 +16,23 @@ export interface ComposedReply {
   category: string | null;
 }
 
-interface InteractionRow {
+/** The interaction replied to, as the reply's transaction has it locked. */
+export interface RepliedInteraction {
   channel: string;
   workgroup: string | null;
   category: string | null;
   reference: number;
   subject: string | null;
-  from_address: string;
-  customer_name: string | null;
+  from: string;
+  contactId: string | null;
 }
 
 export async function composeReply(
   tx: TransactionSql,
   config: Config,
-  reply: { interactionId: string; agentId: string; body: string | null; responseId: string | null },
+  reply: { agentId: string; body: string | null; responseId: string | null },
+  row: RepliedInteraction,
 ): Promise<ComposedReply> {
-  const [row] = await tx<InteractionRow[]>`
-    select i.channel, i.workgroup, i.category, i.reference, i.subject, i.from_address, c.name as customer_name
-    from interactions i left join contacts c on c.id = i.contact_id where i.id = ${reply.interactionId}`;
-  if (!row) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${reply.interactionId} not found`);
   const review = needsReview(config, { agentId: reply.agentId, workgroup: row.workgroup, category: row.category });
   const base = { review, workgroup: row.workgroup, category: row.category };
   if (reply.responseId === null) {
@@ -56,9 +54,10 @@ export async function composeReply(
     ]);
   }
   const agent = config.users.find((u) => u.id === reply.agentId);
+  const [contact] = row.contactId === null ? [] : await tx<{ name: string | null }[]>`select name from contacts where id = ${row.contactId}`;
   const body = fillPlaceholders(reply.body ?? response.body, {
-    'customer.name': row.customer_name,
-    'customer.address': row.from_address,
+    'customer.name': contact?.name ?? null,
+    'customer.address': row.from,
     'agent.name': agent?.name ?? null,
     reference: Number(row.reference),
     subject: row.subject,

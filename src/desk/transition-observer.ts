@@ -18,18 +18,26 @@ export interface ObservedTransition {
   now: Date;
   before: { state: string; context: InteractionContext };
   after: { state: string; context: InteractionContext };
-  /** The interaction is being created by this transaction (it can have no alerts yet). */
-  isNew?: boolean;
+  /** How many of the interaction's alerts are open (interactions.open_alerts, as this transaction has it). */
+  openAlerts: number;
 }
 
-export async function observeInteractionTransition(tx: TransactionSql, change: ObservedTransition, outbox: OutboxEntry[]): Promise<void> {
+/** Returns how many alerts the transition cleared. */
+export async function observeInteractionTransition(tx: TransactionSql, change: ObservedTransition, outbox: OutboxEntry[]): Promise<number> {
   const { before, after } = change;
-  // Alerts can be open only on watches the interaction leaves now.
-  if (!change.isNew && watchesEnded(before.state, after.state)) {
+  let clearedCount = 0;
+  // Alerts can be open only on watches the interaction leaves now (and only when it has some).
+  if (change.openAlerts > 0 && watchesEnded(before.state, after.state)) {
     const cleared = await tx<{ id: string; rule_id: string; watch: string; workgroup: string | null }[]>`
-      update desk_alerts set cleared_at = ${change.now}, cleared_by = ${change.eventType}, cleared_by_actor = ${change.actor}
-      where interaction_id = ${change.interactionId} and cleared_at is null and not (${after.state} = any(stages))
-      returning id, rule_id, watch, workgroup`;
+      with cleared as (
+        update desk_alerts set cleared_at = ${change.now}, cleared_by = ${change.eventType}, cleared_by_actor = ${change.actor}
+        where interaction_id = ${change.interactionId} and cleared_at is null and not (${after.state} = any(stages))
+        returning id, rule_id, watch, workgroup
+      ), counted as (
+        update interactions set open_alerts = greatest(open_alerts - (select count(*) from cleared), 0) where id = ${change.interactionId}
+      )
+      select id, rule_id, watch, workgroup from cleared`;
+    clearedCount = cleared.length;
     for (const alert of cleared) {
       await appendSupervisorEvent(
         tx,
@@ -62,4 +70,5 @@ export async function observeInteractionTransition(tx: TransactionSql, change: O
   ) {
     noteDeskChange(outbox, [b.workgroup, a.workgroup], [b.agentId, a.agentId]);
   }
+  return clearedCount;
 }

@@ -77,19 +77,23 @@ export class AgentActions {
       const messageId = randomUUID();
       const record = await lockInteraction(tx, interactionId);
       if (record.context.agentId !== agentId) throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
-      const interaction = { channel: record.context.channel, from_address: record.about.from, to_address: record.about.to, subject: record.about.subject };
-      const composed = await composeReply(tx, this.#engine.config.current(), { interactionId, agentId, body: text, responseId: options.responseId ?? null });
+      const { about } = record;
+      const { channel } = record.context;
+      const composed = await composeReply(
+        tx,
+        this.#engine.config.current(),
+        { agentId, body: text, responseId: options.responseId ?? null },
+        { ...about, channel, workgroup: record.context.workgroup, category: record.context.category },
+      );
       const { body, responseId } = composed;
       const status = composed.review ? 'pending_review' : 'pending';
-      const check = this.#replyChecks.get(interaction.channel);
-      if (check) {
-        await check(tx, { interactionId, channel: interaction.channel, from: interaction.to_address, to: interaction.from_address, body, agentId });
-      }
-      const subject = interaction.subject === null ? null : /^re:/i.test(interaction.subject) ? interaction.subject : `Re: ${interaction.subject}`;
+      const check = this.#replyChecks.get(channel);
+      if (check) await check(tx, { interactionId, channel, from: about.to, to: about.from, body, agentId });
+      const subject = about.subject === null ? null : /^re:/i.test(about.subject) ? about.subject : `Re: ${about.subject}`;
       const metadata = responseId === null ? {} : { responseId };
       await tx`
         insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, metadata, created_at, updated_at)
-        values (${messageId}, ${interactionId}, 'out', ${interaction.channel}, ${interaction.to_address}, ${interaction.from_address},
+        values (${messageId}, ${interactionId}, 'out', ${channel}, ${about.to}, ${about.from},
                 ${subject}, ${body}, ${agentId}, ${status}, ${tx.json(metadata)}, ${now}, ${now})`;
       if (options.attach) await options.attach(tx, messageId);
       const event: InteractionEvent = composed.review

@@ -77,6 +77,7 @@ export async function intake(
     timers: {},
     snapshot: persistSnapshot(initial),
     about: { reference, from: request.from, to: request.to, subject: request.subject ?? null, contactId: request.contactId ?? null },
+    openAlerts: 0,
   };
   const messageId = request.messageId ?? randomUUID();
   const create: NewInteraction = {

@@ -53,11 +53,12 @@ export interface LockedRow {
   to_address: string;
   subject: string | null;
   contact_id: string | null;
+  open_alerts: number;
 }
 
 /** The columns a lock reads (LockedRow). */
 export function lockedColumns(tx: TransactionSql): PendingQuery<Row[]> {
-  return tx`snapshot, version, timers, state, state_path, reference, from_address, to_address, subject, contact_id`;
+  return tx`snapshot, version, timers, state, state_path, reference, from_address, to_address, subject, contact_id, open_alerts`;
 }
 
 /** What an agent sees with an offer: the interaction in brief, the contact's recent history and suggested responses. */
@@ -88,6 +89,8 @@ export function timerJobId(interactionId: string, timerId: string, version: numb
 export interface LockedInteraction extends InteractionRecord {
   snapshot: PersistedSnapshot;
   about: InteractionAbout;
+  /** Supervisor alerts open on it (a transition clears those of the watches it leaves). */
+  openAlerts: number;
 }
 
 export function toLockedInteraction(id: string, row: LockedRow): LockedInteraction {
@@ -100,6 +103,7 @@ export function toLockedInteraction(id: string, row: LockedRow): LockedInteracti
     timers: row.timers,
     snapshot: row.snapshot,
     about: { reference: Number(row.reference), from: row.from_address, to: row.to_address, subject: row.subject, contactId: row.contact_id },
+    openAlerts: row.open_alerts,
   };
 }
 
@@ -174,7 +178,8 @@ export async function applyInteractionEvents(
   outbox: OutboxEntry[],
   options: ApplyOptions = {},
 ): Promise<TransitionResult> {
-  const { snapshot: stored, about, ...before } = locked;
+  const { snapshot: stored, about, openAlerts: alertsOpenBefore, ...before } = locked;
+  let openAlerts = alertsOpenBefore;
   const interactionId = locked.id;
   let snapshot = restoreSnapshot(interactionMachine, stored);
   let version = locked.version;
@@ -202,9 +207,9 @@ export async function applyInteractionEvents(
     path = statePath(snapshot.value);
     effects.version = version;
     await executeActions(effects, result.actions, context);
-    await observeInteractionTransition(
+    openAlerts -= await observeInteractionTransition(
       tx,
-      { interactionId, seq: version, eventType: event.type, actor, now, before: prior, after: { state, context }, isNew: options.create !== undefined },
+      { interactionId, seq: version, eventType: event.type, actor, now, before: prior, after: { state, context }, openAlerts },
       outbox,
     );
     rows.push({
