@@ -35,14 +35,21 @@ export interface GroupCommitOptions<Note, Written> {
   /** Most members in one group (default 64). */
   maxGroup?: number;
   /**
-   * Groups (connections) committing at once in this process (default 4). One runs at a time while
-   * groups are quick, so that they never wait for each other's locks; another starts only when the
-   * newest one has run for `stallMs` (it waits for a lock, or does slow work), so one slow transaction
-   * does not hold back the rest.
+   * Transactions committing at once in this process (default 4). While it is quiet, lone requests run
+   * side by side at once. A group (several members) runs alone while groups are quick, so that groups
+   * never wait for each other's locks; another starts beside it only when the newest has run for
+   * `stallMs` (it waits for a lock, or does slow work), so one slow transaction does not hold back the
+   * rest.
    */
   concurrency?: number;
   /** How long the newest group runs before another may start beside it (default 100 ms). */
   stallMs?: number;
+  /**
+   * How long a group waits for a row lock before it gives up and its members run one by one (default
+   * 250 ms). A group holds the locks of all its members, so waiting long would hold up all of them and
+   * whoever waits for them; a member alone waits as long as it takes.
+   */
+  lockTimeoutMs?: number;
 }
 
 export interface GroupCommitStats {
@@ -89,10 +96,13 @@ export class GroupCommit<Note = undefined, Written = void> {
   /** Keys held by groups being committed. */
   readonly #held = new Map<string, number>();
   #running = 0;
+  /** Of those running, how many have several members. */
+  #runningGroups = 0;
   /** When the newest running group started. */
   #newestStart = 0;
   #stallTimer: NodeJS.Timeout | null = null;
   readonly #stallMs: number;
+  readonly #lockTimeoutMs: number;
   readonly stats: GroupCommitStats = { groups: 0, members: 0, fallbacks: 0 };
 
   constructor(options: GroupCommitOptions<Note, Written>) {
@@ -102,6 +112,7 @@ export class GroupCommit<Note = undefined, Written = void> {
     this.#maxGroup = options.maxGroup ?? 64;
     this.#concurrency = options.concurrency ?? 4;
     this.#stallMs = options.stallMs ?? 100;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 250;
   }
 
   /**
@@ -117,7 +128,10 @@ export class GroupCommit<Note = undefined, Written = void> {
 
   #pump(): void {
     while (this.#running < this.#concurrency && this.#waiting.length > 0) {
-      if (this.#running > 0) {
+      // While it is quiet (a lone request, beside lone transactions only), a request goes at once, as
+      // it would without group commit; once requests queue up, they wait and go together.
+      const quiet = this.#waiting.length === 1 && this.#runningGroups === 0;
+      if (this.#running > 0 && !quiet) {
         const stalledIn = this.#newestStart + this.#stallMs - performance.now();
         if (stalledIn > 0) {
           if (this.#stallTimer === null) {
@@ -132,6 +146,8 @@ export class GroupCommit<Note = undefined, Written = void> {
       const group = this.#take();
       if (group.length === 0) return;
       this.#running += 1;
+      const grouped = group.length > 1;
+      if (grouped) this.#runningGroups += 1;
       this.#newestStart = performance.now();
       for (const member of group) for (const key of member.keys) this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
       void this.#commit(group).finally(() => {
@@ -143,6 +159,7 @@ export class GroupCommit<Note = undefined, Written = void> {
           }
         }
         this.#running -= 1;
+        if (grouped) this.#runningGroups -= 1;
         this.#pump();
       });
     }
@@ -221,6 +238,7 @@ export class GroupCommit<Note = undefined, Written = void> {
     try {
       // BEGIN goes out with the members' first statements, not a round trip ahead of them.
       const begin = connection`begin`.execute();
+      const bounded = connection`select set_config('lock_timeout', ${`${this.#lockTimeoutMs}ms`}, true)`.execute();
       const claims = new Map<string, object>();
       const settled = await Promise.allSettled(
         group.map((member) => {
@@ -233,6 +251,7 @@ export class GroupCommit<Note = undefined, Written = void> {
       );
       await begin;
       open = true;
+      await bounded;
       if (settled.some((outcome) => outcome.status === 'rejected')) return null;
       const written = await this.#beforeCommit?.(tx, group.map((member) => member.note));
       const committed = await connection`commit`;

@@ -71,10 +71,11 @@ describe('group commit', () => {
   it('isolates a statement error: the member gets the database error, the others commit', async () => {
     const commits = new GroupCommit({ sql: database.sql });
     await database.sql`insert into items (id, txid) values (100, 0)`;
+    // The last to arrive goes in a group (the first ones run alone while it is quiet).
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => commits.run((tx) => insert(tx, i === 3 ? 100 : i), [], undefined)),
+      Array.from({ length: 10 }, (_, i) => commits.run((tx) => insert(tx, i === 9 ? 100 : i), [], undefined)),
     );
-    const refused = outcomes[3];
+    const refused = outcomes[9];
     expect(refused?.status === 'rejected' && (refused.reason as { code?: string }).code).toBe('23505');
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(9);
     expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items`)[0]?.n).toBe(10);
@@ -91,24 +92,27 @@ describe('group commit', () => {
   it('lets a member claim a key once per transaction; alone every claim succeeds', async () => {
     const commits = new GroupCommit({ sql: database.sql });
     const claims = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: 12 }, (_, i) =>
         commits.run(
           async (tx) => {
-            await insert(tx, i);
-            return [claimKey(tx, 'shared'), claimKey(tx, 'shared'), claimKey(tx, `own-${i}`)];
+            const txid = await insert(tx, i);
+            return { txid, claims: [claimKey(tx, 'shared'), claimKey(tx, 'shared'), claimKey(tx, `own-${i}`)] };
           },
           [],
           undefined,
         ),
       ),
     );
-    // The first runs alone (its claims all succeed); in the group that follows, one member gets "shared".
-    expect(claims[0]).toEqual([true, true, true]);
-    const grouped = claims.slice(1);
-    expect(grouped.filter(([first]) => first)).toHaveLength(1);
-    for (const [first, again, own] of grouped) {
-      expect(again).toBe(first);
-      expect(own).toBe(true);
+    // Alone, every claim succeeds; in each shared transaction exactly one member gets "shared".
+    const byTransaction = new Map<number, typeof claims>();
+    for (const c of claims) byTransaction.set(c.txid, [...(byTransaction.get(c.txid) ?? []), c]);
+    expect([...byTransaction.values()].some((members) => members.length > 1)).toBe(true);
+    for (const members of byTransaction.values()) {
+      expect(members.filter((m) => m.claims[0])).toHaveLength(1);
+      for (const { claims: [first, again, own] } of members) {
+        expect(again).toBe(first);
+        expect(own).toBe(true);
+      }
     }
   });
 
@@ -157,6 +161,29 @@ describe('group commit', () => {
     } finally {
       blocker.release();
     }
+    expect((await database.sql<{ note: string }[]>`select note from items where id = 500`)[0]?.note).toBe('waited');
+  });
+
+  it('gives up a group that waits long for a lock and runs its members alone', async () => {
+    const commits = new GroupCommit({ sql: database.sql, lockTimeoutMs: 100 });
+    await database.sql`insert into items (id, txid) values (500, 0)`;
+    const blocker = await database.sql.reserve();
+    try {
+      await blocker`begin`;
+      await blocker`update items set note = 'held' where id = 500`;
+      // The first runs alone; the rest share a transaction, in which one member waits for the held row.
+      const runs = Array.from({ length: 8 }, (_, i) =>
+        commits.run(async (tx) => (i === 7 ? (await tx`update items set note = 'waited' where id = 500`).count : insert(tx, i)), [], undefined),
+      );
+      const others = Promise.all(runs.slice(0, 7));
+      await others;
+      expect(commits.stats.fallbacks).toBeGreaterThan(0);
+      await blocker`commit`;
+      await runs[7];
+    } finally {
+      blocker.release();
+    }
+    expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items where id < 500`)[0]?.n).toBe(7);
     expect((await database.sql<{ note: string }[]>`select note from items where id = 500`)[0]?.note).toBe('waited');
   });
 
