@@ -5,19 +5,19 @@
  *
  * A member of a group is the same work a transaction of its own would run, and the group keeps the
  * guarantees of one transaction per work:
- * - all or nothing: when any member fails (its own error, a conflict, a deadlock, a refused COMMIT),
- *   the group is rolled back and every member runs again in a transaction of its own, where it
- *   succeeds or fails alone;
+ * - all or nothing: when any member fails (its own error, a conflict, a deadlock, a wait for a row
+ *   lock longer than `lockTimeoutMs`, a refused COMMIT), the group is rolled back and every member
+ *   runs again in a transaction of its own, where it succeeds or fails alone;
  * - isolation: members that name the same key (an interaction, an agent, a conversation) are never in
  *   one group and never in two groups at once, because locks taken in one transaction do not exclude
  *   each other. Work that does not name its keys is still safe: the row versions it checks turn an
  *   overlap into a conflict, which sends the group to the one-by-one path.
  *
- * A lone request runs at once in a transaction of its own, so an idle process adds no latency. A
- * transaction of its own that Postgres aborts to break a deadlock runs again (twice at most).
+ * While it is quiet, a request runs at once in a transaction of its own, so a calm process adds no
+ * latency; requests that queue up behind others go together. A transaction of its own that Postgres
+ * aborts to break a deadlock runs again (twice at most).
  */
-import type { TransactionSql } from 'postgres';
-import type { ReservedSql } from 'postgres';
+import type { ReservedSql, TransactionSql } from 'postgres';
 import type { Sql } from './client.ts';
 import { inTransaction } from './transaction.ts';
 

@@ -195,6 +195,8 @@ export async function applyInteractionEvents(
     const prior = { state, context: snapshot.context };
     const result = step(interactionMachine, snapshot, event);
     if (!result.handled) {
+      // A new interaction must take its first events: it is written only with them.
+      if (options.create) throw new Error(`a new interaction cannot take ${event.type} in state ${state}`);
       if (version === locked.version) return { handled: false, before, after: before };
       throw new SwitchboardError('INVALID_STATE', `interaction ${interactionId} is ${state}; ${event.type} does not apply`);
     }
