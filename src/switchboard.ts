@@ -158,6 +158,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders, lockMs: options.jobLockMs }),
       startDeskWorker({ engine, deskQueue, connection: workerConnection, prefix, logger, lockMs: options.jobLockMs }),
     );
+    await deskQueue.schedulePruning();
   }
 
   const replyChecks = new Map(channels.flatMap((channel) => [...(channel.replyChecks ?? [])]));

@@ -1,6 +1,7 @@
 /**
  * Runs the desk's delayed jobs: a workgroup's supervisor snapshot (at most one per workgroup and
- * second; see desk-queue.ts) and aged-item alert timers, each in one transaction.
+ * second; see desk-queue.ts) and aged-item alert timers, each in one transaction, and the hourly
+ * pruning of stream events past their retention.
  */
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,6 +11,7 @@ import { DESK_QUEUE, type DeskJobData, type DeskQueue } from '../src/desk/desk-q
 import { queueView } from '../src/desk/queue-views.ts';
 import { appendSupervisorEvent } from '../src/desk/supervisor-stream.ts';
 import { keyOf, type Engine } from '../src/engine/engine.ts';
+import { pruneStreamEvents } from '../src/engine/stream-retention.ts';
 
 export interface DeskWorkerOptions {
   engine: Engine;
@@ -38,6 +40,12 @@ export function startDeskWorker(options: DeskWorkerOptions): Worker<DeskJobData>
             const view = await queueView(tx, engine.config.current(), data.workgroup, now);
             await appendSupervisorEvent(tx, 'queue', { ...view }, outbox);
           });
+          return;
+        }
+        case 'prune-streams': {
+          const before = new Date(Date.now() - engine.config.current().retention.streamEvents);
+          const deleted = await pruneStreamEvents(engine.database.sql, before);
+          if (deleted > 0) options.logger.info({ deleted, before }, 'pruned stream events past their retention');
           return;
         }
         case 'alert': {

@@ -68,6 +68,14 @@ export const routingSchema = z
   })
   .strict();
 
+/** How long what accumulates is kept. */
+export const retentionSchema = z
+  .object({
+    /** Agents' and supervisors' stream events (what Last-Event-ID resumes from); at least an hour. */
+    streamEvents: duration.default(7 * 86_400_000).refine((ms) => ms >= 3_600_000, 'keep stream events at least 1h'),
+  })
+  .strict();
+
 export const DEFAULT_NOT_READY_REASONS = ['Admin Work', 'Lunch', 'Meeting', 'Pause', 'Training'];
 /** Reason the engine itself uses when an offer rings out. */
 export const NO_ANSWER_REASON = 'No answer';
@@ -82,6 +90,7 @@ export const configSchema = z
       .array(z.object({ code: id, name: z.string().min(1).optional(), default: z.boolean().default(false) }).strict())
       .min(1, 'at least one disposition is needed'),
     notReadyReasons: z.array(z.string().min(1).max(64)).default(DEFAULT_NOT_READY_REASONS),
+    retention: retentionSchema.default(retentionSchema.parse({})),
     ...deskConfigShape,
     smsProviders: z.array(smsProviderSchema).default([]),
     smsNumbers: z.array(smsNumberSchema).default([]),

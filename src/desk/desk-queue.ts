@@ -6,7 +6,9 @@
  *   about to go out claims the workgroup's throttle key in Redis for a second first; when another
  *   snapshot holds it (timers fire a little late or early), it waits until the key lapses;
  * - an alert timer per rule, interaction and watch (`alert-<rule>-<interaction>-<seq>`), which re-checks
- *   when it fires that the interaction has not moved.
+ *   when it fires that the interaction has not moved;
+ * - every hour, the pruning of stream events past their retention (one job scheduler, whichever
+ *   process registers it).
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,10 +19,13 @@ export const DESK_QUEUE = 'desk';
 
 export type DeskJobData =
   | { kind: 'queue-snapshot'; workgroup: string }
+  | { kind: 'prune-streams' }
   | ({ kind: 'alert'; ruleId: string; thresholdMs: number } & AlertWatchPayload);
 
 /** Shortest time between two snapshots of one workgroup. */
 export const SNAPSHOT_INTERVAL_MS = 1_000;
+/** How often old stream events are pruned. */
+export const PRUNE_EVERY_MS = 3_600_000;
 
 export class DeskQueue {
   readonly queue: Queue<DeskJobData>;
@@ -34,6 +39,15 @@ export class DeskQueue {
     this.queue = new Queue<DeskJobData>(DESK_QUEUE, { connection, prefix });
     this.#connection = connection;
     this.#prefix = prefix;
+  }
+
+  /** Registers the hourly pruning of old stream events (idempotent: every process may call it). */
+  async schedulePruning(everyMs = PRUNE_EVERY_MS): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      'prune-streams',
+      { every: everyMs },
+      { name: 'prune-streams', data: { kind: 'prune-streams' }, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
+    );
   }
 
   /** Claims the right to publish a workgroup's snapshot now; returns 0 when claimed, else the ms to wait. */
