@@ -1,11 +1,13 @@
 /**
  * Sends agents' messages through their channel. A message already sent is never sent again; a
- * permanent refusal marks it failed; anything else is retried with backoff by BullMQ.
+ * permanent refusal marks it failed; anything else is retried with backoff by BullMQ (exponential,
+ * never sooner than the provider's Retry-After).
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PermanentSendError, type ChannelSender, type OutboundMessage } from '../src/channels/channel-sender.ts';
+import { sendBackoffDelay } from '../src/channels/send-backoff.ts';
 import type { Sql } from '../src/db/client.ts';
 import { QUEUES, type OutboundJobData } from '../src/queues/names.ts';
 
@@ -75,6 +77,8 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
       concurrency: 10,
       lockDuration: options.lockMs ?? 30_000,
       stalledInterval: options.lockMs ?? 30_000,
+      // Exponential, but never sooner than a provider's Retry-After.
+      settings: { backoffStrategy: (attemptsMade, _type, error) => sendBackoffDelay(attemptsMade, error) },
     },
   );
   worker.on('failed', (job, error) => logger.warn({ err: error, jobId: job?.id }, 'outbound send failed'));

@@ -1,5 +1,6 @@
 /** What each kind of outbox row does once its transaction has committed. Every branch is idempotent. */
 import type { Queue } from 'bullmq';
+import { SEND_BACKOFF } from '../channels/send-backoff.ts';
 import type { DeskOutboxEntry } from '../desk/desk-outbox.ts';
 import type { OutboundJobData } from '../queues/names.ts';
 import type { TimerQueue } from '../queues/timer-queue.ts';
@@ -41,7 +42,7 @@ export function createDispatcher(deps: DispatchDeps): (entry: OutboxEntry) => Pr
         await deps.outbound.add('send', entry.payload, {
           jobId: `send-${entry.payload.messageId}`,
           attempts: 8,
-          backoff: { type: 'exponential', delay: 1_000 },
+          backoff: { type: SEND_BACKOFF, delay: 1_000 },
           removeOnComplete: { count: 10_000 },
           removeOnFail: { count: 10_000 },
         });

@@ -1,7 +1,7 @@
 /**
  * A conversation over real HTTP and SSE: a customer's messages reach the same agent, the agent's reply
  * reaches the (fake) provider with the right body and is retried after a 500 without being sent
- * twice, delivery callbacks update the message and show up on the agent's stream, and a customer who
+ * twice (and after a 429 no sooner than its Retry-After), delivery callbacks update the message and show up on the agent's stream, and a customer who
  * writes again after the interaction closed is routed back to the agent who last handled them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +171,28 @@ describe('an SMS conversation', () => {
       [true, 'closed', ['First question']],
       [false, 'queued', ['One more thing']],
     ]);
+    await events.close();
+  });
+
+  it('waits as long as the provider asks (Retry-After) before sending a refused reply again', async () => {
+    const customer = '+14155550204';
+    const alice = client(bed.sb.url, TOKENS.alice);
+    const events = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.alice);
+    await alice.put('/api/me/status', { status: 'available' });
+    expect((await text(customer, 'Can you call me back?')).status).toBe(200);
+    const offer = await events.next('offer', (e) => e.data.from === customer);
+    const id = String(offer.data.interactionId);
+    await alice.post(`/api/interactions/${id}/accept`);
+    // Without Retry-After the first retry comes after a second; the provider asks for three.
+    bed.twilio.failNext(1, 429, { retryAfter: '3', message: 'Too Many Requests' });
+    const started = Date.now();
+    const replied = await alice.post<{ messageId: string }>(`/api/interactions/${id}/reply`, { body: 'Calling you in five minutes.' });
+    expect(replied.status).toBe(201);
+    await expect.poll(() => bed.twilio.accepted.filter((a) => a.idempotencyToken === replied.body.messageId).length, { timeout: 15_000, interval: 100 }).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    await alice.post(`/api/interactions/${id}/done`);
+    await alice.post(`/api/interactions/${id}/wrap-up`, { disposition: 'resolved' });
+    await alice.put('/api/me/status', { status: 'not_ready', reason: 'Lunch' });
     await events.close();
   });
 });
