@@ -54,7 +54,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.config = options.config;
-    this.references = new ReferenceNumbers(options.database.sql);
+    this.references = new ReferenceNumbers();
     this.#clock = options.clock ?? (() => new Date());
     this.#commits = new GroupCommit<OutboxEntry[], Written>({
       sql: options.database.sql,

@@ -63,7 +63,7 @@ export async function intake(
   outbox: OutboxEntry[],
 ): Promise<IntakeResult> {
   const id = randomUUID();
-  const reference = await deps.references.next();
+  const reference = await deps.references.next(tx);
   const input: InteractionInput = { id, channel: request.channel, reference };
   const [initial] = initialTransition(interactionMachine, input);
   const state = stageOf(initial.value);
