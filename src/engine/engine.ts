@@ -1,6 +1,7 @@
 /**
- * The engine: every change to an interaction or an agent is one Postgres transaction that also
- * writes its outbox rows; after commit the outbox relay is kicked to dispatch them at once.
+ * The engine: every change to an interaction or an agent is applied atomically with its outbox rows,
+ * in a Postgres transaction of its own or shared with others that commit together (GroupCommit);
+ * after the commit the process's outbox relay dispatches the rows at once.
  */
 import type { TransactionSql } from 'postgres';
 import type { PresenceEvent } from '../../machines/agent-presence.machine.ts';
@@ -36,7 +37,7 @@ export interface EngineOptions {
   clock?: () => Date;
   /** Transactions that may share one commit (default 64; 1 gives every transaction its own). */
   maxGroup?: number;
-  /** Groups committing at once (default 1). */
+  /** Transactions committing at once in this process (default 4; see GroupCommit). */
   commitConcurrency?: number;
 }
 

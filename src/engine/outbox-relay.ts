@@ -1,8 +1,10 @@
 /**
  * Dispatches outbox rows after their transaction commits: at least once, also after a crash between
- * commit and dispatch. Rows are claimed with a lease (SKIP LOCKED), so any process may dispatch them;
- * a claim that is never completed (the process died) becomes available again when the lease ends.
- * Every dispatcher is idempotent.
+ * commit and dispatch. The committing process's rows come written already claimed by its relay and
+ * are dispatched as the commit returns (`take`); the relay also polls for rows that are due (retries,
+ * rows of a process that died), claiming them with a lease (SKIP LOCKED), so any process may dispatch
+ * them. A claim that is never completed (the process died) becomes available again when the lease
+ * ends. Every dispatcher is idempotent.
  */
 import type { Sql } from 'postgres';
 import type { Logger } from 'pino';
