@@ -5,7 +5,7 @@
  */
 import { connectRedis } from '../src/queues/redis.ts';
 import { redisUrl } from '../test/support/env.ts';
-import { agents, benchConfig, isMain, percentile, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
+import { agents, benchConfig, isMain, percentile, round, setAllAvailable, settle, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
 export async function run(options: { rate?: number; seconds?: number; agentCount?: number } = {}): Promise<Figures> {
   const rate = options.rate ?? 100;
@@ -57,8 +57,7 @@ export async function run(options: { rate?: number; seconds?: number; agentCount
       );
     }
     await Promise.all(pending);
-    const deadline = Date.now() + 15_000;
-    while (latencies.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle(() => latencies.length >= total, 15_000);
     return {
       rate,
       agents: agentCount,

@@ -64,6 +64,12 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
+/** Waits until `done()` or the time is up, without failing: a benchmark then reports what it got. */
+export async function settle(done: () => boolean, timeoutMs: number, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+}
+
 /** Whether the module is the program being run (`npx tsx bench/x.bench.ts`). */
 export function isMain(moduleUrl: string): boolean {
   const script = process.argv[1];

@@ -3,7 +3,7 @@
  * while timers come due at a steady rate; each fired timer is measured from its due time to the moment
  * the worker starts applying it (and it is applied: a transaction on its interaction).
  */
-import { agents, benchConfig, isMain, percentile, round, startBenchSwitchboard, type Figures } from './support.ts';
+import { agents, benchConfig, isMain, percentile, round, settle, startBenchSwitchboard, type Figures } from './support.ts';
 
 export async function run(options: { pending?: number; measured?: number; seconds?: number } = {}): Promise<Figures> {
   const pendingCount = options.pending ?? 100_000;
@@ -46,8 +46,7 @@ export async function run(options: { pending?: number; measured?: number; second
         ),
       );
     }
-    const deadline = Date.now() + (seconds + 30) * 1000;
-    while (lateness.length < measuredCount && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle(() => lateness.length >= measuredCount, (seconds + 30) * 1000, 100);
     return {
       pendingTimers: delayed,
       measuredTimers: lateness.length,

@@ -81,8 +81,6 @@ export async function intake(
   };
   const messageId = request.messageId ?? randomUUID();
   const create: NewInteraction = {
-    channel: request.channel,
-    createdAt: now,
     priorEvents: [
       {
         interaction_id: id,

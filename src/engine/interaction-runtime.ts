@@ -143,10 +143,8 @@ export interface EventRow {
   priority: number;
 }
 
-/** An interaction being created: written with its first transitions in one statement (see intake). */
+/** An interaction being created (at the transaction's `now`): written with its first transitions in one statement (see intake). */
 export interface NewInteraction {
-  channel: string;
-  createdAt: Date;
   /** The events before the first applied one (xstate.init), written with them. */
   priorEvents: EventRow[];
   /**
@@ -239,10 +237,10 @@ export async function applyInteractionEvents(
       insert into interactions (id, reference, channel, state, state_path, snapshot, version, timers, category, workgroup, skills, priority,
                                 target_agent_id, agent_id, last_agent_id, declined_by, disposition, discard_reason,
                                 from_address, to_address, subject, contact_id, created_at, updated_at, queued_at, closed_at)
-      values (${interactionId}, ${about.reference}, ${create.channel}, ${state}, ${path}, ${tx.json(persistSnapshot(snapshot) as never)}, ${version},
+      values (${interactionId}, ${about.reference}, ${context.channel}, ${state}, ${path}, ${tx.json(persistSnapshot(snapshot) as never)}, ${version},
               ${tx.json(timers)}, ${context.category}, ${context.workgroup}, ${context.skills}, ${context.priority},
               ${context.targetAgentId}, ${context.agentId}, ${context.lastAgentId}, ${context.declinedBy}, ${context.disposition}, ${context.discardReason},
-              ${about.from}, ${about.to}, ${about.subject}, ${about.contactId}, ${create.createdAt}, ${now}, ${queuedAt}, ${closedAt})
+              ${about.from}, ${about.to}, ${about.subject}, ${about.contactId}, ${now}, ${now}, ${queuedAt}, ${closedAt})
       returning id`
     : tx`
       update interactions set

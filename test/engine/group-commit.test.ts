@@ -27,6 +27,18 @@ beforeEach(async () => {
   await database.sql`truncate items`;
 });
 
+/** Holds a lock on item `id` (created for it) in another transaction until `commit()`. */
+async function holdRow(id: number): Promise<{ commit(): Promise<void>; release(): void }> {
+  await database.sql`insert into items (id, txid) values (${id}, 0)`;
+  const blocker = await database.sql.reserve();
+  await blocker`begin`;
+  await blocker`update items set note = 'held' where id = ${id}`;
+  return {
+    commit: async () => void (await blocker`commit`),
+    release: () => blocker.release(),
+  };
+}
+
 /** Inserts an item and returns the id of the transaction that did it. */
 async function insert(tx: TransactionSql, id: number, note: string | null = null): Promise<number> {
   const [row] = await tx<{ txid: string }[]>`insert into items (id, txid, note) values (${id}, txid_current(), ${note}) returning txid::text`;
@@ -147,16 +159,13 @@ describe('group commit', () => {
 
   it('does not let a transaction that waits for a lock hold back the others for long', async () => {
     const commits = new GroupCommit({ sql: database.sql, stallMs: 50 });
-    await database.sql`insert into items (id, txid) values (500, 0)`;
-    const blocker = await database.sql.reserve();
+    const blocker = await holdRow(500);
     try {
-      await blocker`begin`;
-      await blocker`update items set note = 'held' where id = 500`;
       const waiting = commits.run((tx) => tx`update items set note = 'waited' where id = 500`, [], undefined);
       const started = performance.now();
       await Promise.all(Array.from({ length: 5 }, (_, i) => commits.run((tx) => insert(tx, i), [], undefined)));
       expect(performance.now() - started).toBeLessThan(1_000);
-      await blocker`commit`;
+      await blocker.commit();
       await waiting;
     } finally {
       blocker.release();
@@ -166,11 +175,8 @@ describe('group commit', () => {
 
   it('gives up a group that waits long for a lock and runs its members alone', async () => {
     const commits = new GroupCommit({ sql: database.sql, lockTimeoutMs: 100 });
-    await database.sql`insert into items (id, txid) values (500, 0)`;
-    const blocker = await database.sql.reserve();
+    const blocker = await holdRow(500);
     try {
-      await blocker`begin`;
-      await blocker`update items set note = 'held' where id = 500`;
       // The first runs alone; the rest share a transaction, in which one member waits for the held row.
       const runs = Array.from({ length: 8 }, (_, i) =>
         commits.run(async (tx) => (i === 7 ? (await tx`update items set note = 'waited' where id = 500`).count : insert(tx, i)), [], undefined),
@@ -178,7 +184,7 @@ describe('group commit', () => {
       const others = Promise.all(runs.slice(0, 7));
       await others;
       expect(commits.stats.fallbacks).toBeGreaterThan(0);
-      await blocker`commit`;
+      await blocker.commit();
       await runs[7];
     } finally {
       blocker.release();

@@ -37,6 +37,18 @@ interface InteractionView {
 
 const text = (from: string, body: string) => bed.twilio.sendInbound(bed.inboundUrl(), { From: from, To: COMPANY_NUMBER, Body: body });
 
+/** Alice goes available, the customer texts, and Alice accepts the offer: her client, her stream and the interaction's id. */
+async function aliceTakes(customer: string, body: string) {
+  const alice = client(bed.sb.url, TOKENS.alice);
+  const events = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.alice);
+  await alice.put('/api/me/status', { status: 'available' });
+  expect((await text(customer, body)).status).toBe(200);
+  const offer = await events.next('offer', (e) => e.data.from === customer);
+  const id = String(offer.data.interactionId);
+  expect((await alice.post(`/api/interactions/${id}/accept`)).status).toBe(200);
+  return { alice, events, id };
+}
+
 describe('an SMS conversation', () => {
   it('reaches the same agent, and the reply reaches the provider after a 500, then reports delivery', async () => {
     const customer = '+14155550201';
@@ -140,13 +152,7 @@ describe('an SMS conversation', () => {
 
   it('starts a new interaction when the open one closes while the message is being taken', async () => {
     const customer = '+14155550203';
-    const alice = client(bed.sb.url, TOKENS.alice);
-    const events = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.alice);
-    await alice.put('/api/me/status', { status: 'available' });
-    expect((await text(customer, 'First question')).status).toBe(200);
-    const offer = await events.next('offer');
-    const firstId = String(offer.data.interactionId);
-    await alice.post(`/api/interactions/${firstId}/accept`);
+    const { alice, events, id: firstId } = await aliceTakes(customer, 'First question');
     await alice.post(`/api/interactions/${firstId}/done`);
     await alice.put('/api/me/status', { status: 'not_ready', reason: 'Lunch' });
 
@@ -175,14 +181,7 @@ describe('an SMS conversation', () => {
   });
 
   it('waits as long as the provider asks (Retry-After) before sending a refused reply again', async () => {
-    const customer = '+14155550204';
-    const alice = client(bed.sb.url, TOKENS.alice);
-    const events = await openEventStream(`${bed.sb.url}/api/me/events`, TOKENS.alice);
-    await alice.put('/api/me/status', { status: 'available' });
-    expect((await text(customer, 'Can you call me back?')).status).toBe(200);
-    const offer = await events.next('offer', (e) => e.data.from === customer);
-    const id = String(offer.data.interactionId);
-    await alice.post(`/api/interactions/${id}/accept`);
+    const { alice, events, id } = await aliceTakes('+14155550204', 'Can you call me back?');
     // Without Retry-After the first retry comes after a second; the provider asks for three.
     bed.twilio.failNext(1, 429, { retryAfter: '3', message: 'Too Many Requests' });
     const started = Date.now();
