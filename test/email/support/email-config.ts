@@ -6,12 +6,12 @@ import { DOVECOT_HOST, DOVECOT_IMAP_PORT, DOVECOT_PASSWORD, DOVECOT_POP3_PORT } 
 
 export type MailboxInput = NonNullable<ConfigInput['mailboxes']>[number];
 
-export function imapMailbox(id: string, user: string, extra: Partial<MailboxInput> = {}): MailboxInput {
+function testMailbox(protocol: 'imap' | 'pop3', id: string, user: string, extra: Partial<MailboxInput>): MailboxInput {
   return {
     id,
-    protocol: 'imap',
+    protocol,
     host: DOVECOT_HOST,
-    port: DOVECOT_IMAP_PORT,
+    port: protocol === 'imap' ? DOVECOT_IMAP_PORT : DOVECOT_POP3_PORT,
     secure: false,
     auth: { user, password: DOVECOT_PASSWORD },
     afterCapture: 'delete',
@@ -21,19 +21,12 @@ export function imapMailbox(id: string, user: string, extra: Partial<MailboxInpu
   };
 }
 
+export function imapMailbox(id: string, user: string, extra: Partial<MailboxInput> = {}): MailboxInput {
+  return testMailbox('imap', id, user, extra);
+}
+
 export function pop3Mailbox(id: string, user: string, extra: Partial<MailboxInput> = {}): MailboxInput {
-  return {
-    id,
-    protocol: 'pop3',
-    host: DOVECOT_HOST,
-    port: DOVECOT_POP3_PORT,
-    secure: false,
-    auth: { user, password: DOVECOT_PASSWORD },
-    afterCapture: 'delete',
-    pollEvery: '200ms',
-    timeout: '5s',
-    ...extra,
-  };
+  return testMailbox('pop3', id, user, extra);
 }
 
 export const ACKNOWLEDGEMENT = {
