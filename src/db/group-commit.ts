@@ -36,13 +36,14 @@ export interface GroupCommitOptions<Note, Written> {
   maxGroup?: number;
   /**
    * Transactions committing at once in this process (default 4). While it is quiet, lone requests run
-   * side by side at once. A group (several members) runs alone while groups are quick, so that groups
-   * never wait for each other's locks; another starts beside it only when the newest has run for
-   * `stallMs` (it waits for a lock, or does slow work), so one slow transaction does not hold back the
-   * rest.
+   * side by side at once. Once requests queue up, a new group starts when the newest running one has
+   * run for `stallMs`, so that requests gather into groups instead of each starting its own, while
+   * Postgres works on one group and this process prepares the next. Groups do not wait for each other:
+   * their members' keys are apart, and what a member finds by looking (the router's agents and
+   * interactions) passes over what the others hold (`keysHeldElsewhere`, `SKIP LOCKED`).
    */
   concurrency?: number;
-  /** How long the newest group runs before another may start beside it (default 100 ms). */
+  /** How long the newest group runs before another may start beside it (default 10 ms). */
   stallMs?: number;
   /**
    * How long a group waits for a row lock before it gives up and its members run one by one (default
@@ -62,8 +63,17 @@ export interface GroupCommitStats {
 const DEADLOCK_DETECTED = '40P01';
 const DEADLOCK_ATTEMPTS = 3;
 
-/** The keys claimed in a group, by member; members are told apart by their own handle on the connection. */
-const claimsOf = new WeakMap<object, Map<string, object>>();
+/** What a transaction holds: the keys of its group (its members', and those claimed on the way), and the claims of each member. */
+interface Holding {
+  /** Keys held by this process's running transactions, with how many hold each (the GroupCommit's). */
+  held: Map<string, number>;
+  /** The keys this transaction's group holds. */
+  own: Set<string>;
+  /** In a group of several, which member claimed which key (members are told apart by their own handle on the connection). */
+  claims: Map<string, object> | null;
+}
+
+const holdingOf = new WeakMap<object, Holding>();
 
 /**
  * Claims `key` for the work holding `tx` until its transaction ends: false when another member of the
@@ -71,11 +81,36 @@ const claimsOf = new WeakMap<object, Map<string, object>>();
  * finds its candidates by looking (the router) skips what it cannot claim; alone, every claim succeeds.
  */
 export function claimKey(tx: TransactionSql, key: string): boolean {
-  const claims = claimsOf.get(tx);
-  if (!claims) return true;
+  const holding = holdingOf.get(tx);
+  const claims = holding?.claims;
+  if (!holding || !claims) return true;
   const holder = claims.get(key);
-  if (holder === undefined) claims.set(key, tx);
+  if (holder === undefined) {
+    claims.set(key, tx);
+    holdKey(tx, key);
+  }
   return holder === undefined || holder === tx;
+}
+
+/**
+ * The keys starting with `prefix` (without it) that other transactions of this process hold now.
+ * Work that picks rows by looking (the router choosing an agent) passes over them: those rows are
+ * locked, or about to be, by a transaction that may in turn wait for what this one locks.
+ */
+export function keysHeldElsewhere(tx: TransactionSql, prefix: string): string[] {
+  const holding = holdingOf.get(tx);
+  if (!holding) return [];
+  const keys: string[] = [];
+  for (const key of holding.held.keys()) if (key.startsWith(prefix) && !holding.own.has(key)) keys.push(key.slice(prefix.length));
+  return keys;
+}
+
+/** Holds `key` for `tx`'s transaction until it ends, as if a member had named it (see keysHeldElsewhere). */
+export function holdKey(tx: TransactionSql, key: string): void {
+  const holding = holdingOf.get(tx);
+  if (!holding || holding.own.has(key)) return;
+  holding.own.add(key);
+  holding.held.set(key, (holding.held.get(key) ?? 0) + 1);
 }
 
 interface Pending<Note> {
@@ -111,7 +146,7 @@ export class GroupCommit<Note = undefined, Written = void> {
     this.#afterCommit = options.afterCommit;
     this.#maxGroup = options.maxGroup ?? 64;
     this.#concurrency = options.concurrency ?? 4;
-    this.#stallMs = options.stallMs ?? 100;
+    this.#stallMs = options.stallMs ?? 10;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 250;
   }
 
@@ -149,14 +184,18 @@ export class GroupCommit<Note = undefined, Written = void> {
       const grouped = group.length > 1;
       if (grouped) this.#runningGroups += 1;
       this.#newestStart = performance.now();
-      for (const member of group) for (const key of member.keys) this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
-      void this.#commit(group).finally(() => {
-        for (const member of group) {
-          for (const key of member.keys) {
-            const count = (this.#held.get(key) ?? 1) - 1;
-            if (count === 0) this.#held.delete(key);
-            else this.#held.set(key, count);
-          }
+      const own = new Set<string>();
+      for (const member of group) {
+        for (const key of member.keys) {
+          own.add(key);
+          this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
+        }
+      }
+      void this.#commit(group, own).finally(() => {
+        for (const key of own) {
+          const count = (this.#held.get(key) ?? 1) - 1;
+          if (count === 0) this.#held.delete(key);
+          else this.#held.set(key, count);
         }
         this.#running -= 1;
         if (grouped) this.#runningGroups -= 1;
@@ -182,29 +221,31 @@ export class GroupCommit<Note = undefined, Written = void> {
     return group;
   }
 
-  async #commit(group: Pending<Note>[]): Promise<void> {
+  async #commit(group: Pending<Note>[], own: Set<string>): Promise<void> {
     this.stats.groups += 1;
     this.stats.members += group.length;
     if (group.length === 1) {
-      await this.#alone(group[0]!);
+      await this.#alone(group[0]!, own);
       return;
     }
-    const outcome = await this.#together(group);
+    const outcome = await this.#together(group, own);
     if (outcome) {
       this.#committed(outcome.written);
       group.forEach((member, i) => member.resolve(outcome.values[i]));
       return;
     }
     this.stats.fallbacks += 1;
-    await Promise.all(group.map((member) => this.#alone(member)));
+    await Promise.all(group.map((member) => this.#alone(member, own)));
   }
 
-  async #alone(member: Pending<Note>): Promise<void> {
+  async #alone(member: Pending<Note>, own: Set<string>): Promise<void> {
     let written: Written | undefined;
     let value: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
-        value = await inTransaction(this.#sql, async (tx) => {
+        value = await inTransaction(this.#sql, async (connection) => {
+          const tx = new Proxy(connection, {});
+          holdingOf.set(tx, { held: this.#held, own, claims: null });
           const result = await member.work(tx);
           written = await this.#beforeCommit?.(tx, [member.note]);
           return result;
@@ -226,7 +267,7 @@ export class GroupCommit<Note = undefined, Written = void> {
   }
 
   /** Runs the members in one transaction; their values when it committed, null when it did not. */
-  async #together(group: Pending<Note>[]): Promise<{ values: unknown[]; written: Written | undefined } | null> {
+  async #together(group: Pending<Note>[], own: Set<string>): Promise<{ values: unknown[]; written: Written | undefined } | null> {
     let connection: ReservedSql;
     try {
       connection = await this.#sql.reserve();
@@ -243,10 +284,10 @@ export class GroupCommit<Note = undefined, Written = void> {
       const settled = await Promise.allSettled(
         group.map((member) => {
           // Each member gets its own handle on the shared connection, so its claims are its own.
-          const own = new Proxy(tx, {});
-          claimsOf.set(own, claims);
-          for (const key of member.keys) claims.set(key, own);
-          return member.work(own);
+          const handle = new Proxy(tx, {});
+          holdingOf.set(handle, { held: this.#held, own, claims });
+          for (const key of member.keys) claims.set(key, handle);
+          return member.work(handle);
         }),
       );
       await begin;

@@ -37,6 +37,11 @@ async function actAsHolder(
   return result;
 }
 
+/** An action names its interaction, and its agent when it may give the agent's capacity back (the agent's row changes too). */
+function keysOf(interactionId: string, agentId: string, releases: boolean): string[] {
+  return releases ? [keyOf.interaction(interactionId), keyOf.agent(agentId)] : [keyOf.interaction(interactionId)];
+}
+
 export class AgentActions {
   readonly #engine: Engine;
   readonly #replyChecks: ReadonlyMap<string, ReplyCheck>;
@@ -46,8 +51,9 @@ export class AgentActions {
     this.#replyChecks = replyChecks;
   }
 
-  #act(interactionId: string, agentId: string, event: InteractionEvent): Promise<TransitionResult> {
-    return this.#engine.transaction((tx, outbox, now) => actAsHolder(tx, interactionId, agentId, event, now, outbox), [keyOf.interaction(interactionId)]);
+  /** `releases`: the action may give the agent's capacity back (its agent row changes too). */
+  #act(interactionId: string, agentId: string, event: InteractionEvent, releases = false): Promise<TransitionResult> {
+    return this.#engine.transaction((tx, outbox, now) => actAsHolder(tx, interactionId, agentId, event, now, outbox), keysOf(interactionId, agentId, releases));
   }
 
   accept(interactionId: string, agentId: string): Promise<TransitionResult> {
@@ -55,7 +61,7 @@ export class AgentActions {
   }
 
   decline(interactionId: string, agentId: string): Promise<TransitionResult> {
-    return this.#act(interactionId, agentId, { type: 'DECLINE', agentId });
+    return this.#act(interactionId, agentId, { type: 'DECLINE', agentId }, true);
   }
 
   /**
@@ -135,7 +141,7 @@ export class AgentActions {
         outbox,
         record,
       );
-    }, [keyOf.interaction(interactionId)]);
+    }, keysOf(interactionId, agentId, true));
   }
 
   /** Wrap-up follows; its default disposition is the interaction's workgroup's. Refused while a reply waits for review. */
@@ -168,6 +174,6 @@ export class AgentActions {
         });
       }
       return actAsHolder(tx, interactionId, agentId, { type: 'WRAP_UP', agentId, disposition }, now, outbox, record);
-    }, [keyOf.interaction(interactionId)]);
+    }, keysOf(interactionId, agentId, true));
   }
 }

@@ -5,8 +5,11 @@
  */
 import type { TransactionSql } from 'postgres';
 import type { Channel } from '../../machines/interaction.types.ts';
+import { holdKey } from '../db/group-commit.ts';
+import { keyOf } from './commit-keys.ts';
 
 export async function reserveCapacity(tx: TransactionSql, agentId: string, channel: Channel, now: Date): Promise<boolean> {
+  holdKey(tx, keyOf.agent(agentId));
   const rows =
     channel === 'email'
       ? await tx`update agents set load_email = load_email + 1, idle_since = ${now}
@@ -16,7 +19,9 @@ export async function reserveCapacity(tx: TransactionSql, agentId: string, chann
   return rows.length === 1;
 }
 
+/** Gives a unit of capacity back; the agent is held from here to the end of the transaction (see holdKey). */
 export async function releaseCapacity(tx: TransactionSql, agentId: string, channel: Channel): Promise<void> {
+  holdKey(tx, keyOf.agent(agentId));
   if (channel === 'email') {
     await tx`update agents set load_email = greatest(load_email - 1, 0) where id = ${agentId}`;
   } else {

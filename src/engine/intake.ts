@@ -4,12 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PendingQuery, Row, TransactionSql } from 'postgres';
-import { initialTransition } from 'xstate';
 import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
 import type { Channel, InteractionInput } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
 import { applyInteractionEvents, type EventRow, type LockedInteraction, type NewInteraction } from './interaction-runtime.ts';
-import { persistSnapshot } from './machine-step.ts';
+import { initialStep, persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import type { ReferenceNumbers } from './references.ts';
 
@@ -65,7 +64,7 @@ export async function intake(
   const id = randomUUID();
   const reference = await deps.references.next(tx);
   const input: InteractionInput = { id, channel: request.channel, reference };
-  const [initial] = initialTransition(interactionMachine, input);
+  const [initial] = initialStep(interactionMachine, input);
   const state = stageOf(initial.value);
   const path = statePath(initial.value);
   const created: LockedInteraction = {

@@ -5,7 +5,9 @@
 import type { TransactionSql } from 'postgres';
 import { agentPresenceMachine, type PresenceContext, type PresenceEvent, type PresenceStatus } from '../../machines/agent-presence.machine.ts';
 import { noteDeskChange } from '../desk/desk-outbox.ts';
+import { holdKey } from '../db/group-commit.ts';
 import { SwitchboardError } from '../errors.ts';
+import { keyOf } from './commit-keys.ts';
 import { persistSnapshot, restoreSnapshot, step, type PersistedSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { appendStreamEvent, noteStreamEvent } from './stream.ts';
@@ -27,6 +29,7 @@ export async function applyPresenceEvent(
   /** Where the status event goes when the caller writes stream events itself (an interaction's transition does, in order with its own). */
   streamEvents?: (event: { user_id: string; type: string; data: Record<string, unknown> }) => void,
 ): Promise<PresenceResult> {
+  holdKey(tx, keyOf.agent(agentId));
   const [row] = await tx<{ snapshot: PersistedSnapshot; version: number; event_seq: number }[]>`
     select snapshot, version, event_seq from agents where id = ${agentId} for update`;
   if (!row) throw new SwitchboardError('UNKNOWN_AGENT', `unknown agent "${agentId}"`);

@@ -6,14 +6,16 @@
  *   then age) among interactions whose skills it has.
  * Reservation is a conditional UPDATE on the agent row (for a new interaction, one statement finds
  * and reserves the agent), and the interaction row is locked while it is offered, so however many
- * processes route, no agent exceeds its capacity and no interaction is offered twice. Both lookups
+ * processes route, no agent exceeds its capacity and no interaction is offered twice. Lookups pass
+ * over rows others hold instead of waiting for them, and look again shortly when that left work
+ * undone. Both lookups
  * walk indexes in queue order and stop at the first fit, so a decision does not scan the queue.
  */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { Channel } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
-import { claimKey } from '../db/group-commit.ts';
+import { claimKey, holdKey, keysHeldElsewhere } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
 import { applyInteractionEvents, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
@@ -31,6 +33,13 @@ const CANDIDATES = 5;
  */
 const ROUNDS = 8;
 const RETRY_AFTER_MS = 100;
+/**
+ * A queued interaction whose fitting agents were all held elsewhere looks again after this. It is
+ * longer than an agent's retry so that the two never keep meeting: when an agent's lookup passed over
+ * the interaction while the interaction's lookup passed over the agent, the agent's retry comes first
+ * and finds it.
+ */
+const INTERACTION_RETRY_AFTER_MS = 2 * RETRY_AFTER_MS;
 
 export interface Offer {
   interactionId: string;
@@ -73,26 +82,37 @@ export async function routeInteraction(
   if (record.state !== 'queued') return null;
   const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
   if (workgroup === null) return null;
-  // The best agent that fits, reserved in the same statement. The lookup locks the agent it picks; if
-  // another transaction filled that agent meanwhile, Postgres re-checks the row after the wait, passes
-  // over it and takes the next best, so a decision never fails because others got there first.
+  // The best agent that fits, reserved in the same statement. Agents another transaction has locked
+  // (reserving or releasing them), or that another transaction of this process is about to change,
+  // are passed over rather than waited for: a wait would hold this transaction's locks, and those of
+  // everything committing with it, for as long as the other runs, which may in turn wait for them.
+  // The lookup locks the agent it picks and re-checks it, so capacity is never exceeded.
   const load = tx(channel === 'email' ? 'load_email' : 'load_sms');
   const capacity = tx(channel === 'email' ? 'cap_email' : 'cap_sms');
+  const fits = tx`
+    a.status = 'available' and a.${load} < a.${capacity}
+    and ${targetAgentId === null ? tx`${workgroup} = any(a.workgroups)` : tx`a.id = ${targetAgentId}`}
+    and a.skills ?& ${skills}::text[]
+    and not (a.id = any(${declinedBy}::text[]))`;
+  const elsewhere = keysHeldElsewhere(tx, keyOf.agent(''));
   const [reserved] = await tx<{ id: string }[]>`
     update agents set ${load} = ${load} + 1, idle_since = ${now}
     where id = (
       select a.id from agents a
-      where a.status = 'available' and a.${load} < a.${capacity}
-        and ${targetAgentId === null ? tx`${workgroup} = any(a.workgroups)` : tx`a.id = ${targetAgentId}`}
-        and a.skills ?& ${skills}::text[]
-        and not (a.id = any(${declinedBy}::text[]))
+      where ${fits} and not (a.id = any(${elsewhere}::text[]))
       order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
       limit 1
-      for update
+      for update skip locked
     )
     returning id`;
-  // Nobody fits or has room now; an agent asks for work when it has room.
-  if (!reserved) return null;
+  if (!reserved) {
+    // Nobody fits or has room now (an agent asks for work when it gains room), unless agents that fit
+    // were only locked: then this decision is made again shortly.
+    const [locked] = await tx`select 1 from agents a where ${fits} limit 1`;
+    if (locked) outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: INTERACTION_RETRY_AFTER_MS });
+    return null;
+  }
+  holdKey(tx, keyOf.agent(reserved.id));
   return offer(tx, config, record, reserved.id, now, outbox);
 }
 

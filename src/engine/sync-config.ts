@@ -4,12 +4,11 @@
  * Users no longer configured lose access.
  */
 import type { TransactionSql } from 'postgres';
-import { initialTransition } from 'xstate';
 import { agentPresenceMachine, type Capacity } from '../../machines/agent-presence.machine.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { Config } from '../config/schema.ts';
 import { keyOf, type Engine } from './engine.ts';
-import { persistSnapshot } from './machine-step.ts';
+import { initialStep, persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent } from './presence-runtime.ts';
 
@@ -29,7 +28,7 @@ export async function syncConfigInTransaction(tx: TransactionSql, config: Config
       on conflict (id) do update set name = excluded.name, role = excluded.role, token_hash = excluded.token_hash, updated_at = excluded.updated_at`;
     if (user.role !== 'agent') continue;
     const capacity: Capacity = { email: user.capacity.email ?? 1, sms: user.capacity.sms ?? 1 };
-    const [initial] = initialTransition(agentPresenceMachine, { agentId: user.id, capacity, at: now.toISOString() });
+    const [initial] = initialStep(agentPresenceMachine, { agentId: user.id, capacity, at: now.toISOString() });
     const [existing] = await tx<{ cap_email: number; cap_sms: number }[]>`
       insert into agents (id, status, status_since, workgroups, skills, cap_email, cap_sms, idle_since, snapshot)
       values (${user.id}, 'logged_out', ${now}, ${user.workgroups}, ${tx.json(user.skills)}, ${capacity.email}, ${capacity.sms}, ${now},

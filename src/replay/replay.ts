@@ -4,9 +4,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Sql } from 'postgres';
-import { initialTransition, type AnyStateMachine } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
 import { interactionMachine, statePath } from '../../machines/interaction.machine.ts';
-import { persistSnapshot, step } from '../engine/machine-step.ts';
+import { initialStep, persistSnapshot, step } from '../engine/machine-step.ts';
 
 export interface ReplayStep {
   seq: number;
@@ -43,7 +43,7 @@ export function replayEvents(
   if (!first || first.type !== 'xstate.init') {
     return { interactionId, consistent: false, steps: [], divergedAt: null, snapshotMatches: false };
   }
-  let [snapshot] = initialTransition(machine, first.event.input as never);
+  let [snapshot] = initialStep(machine, first.event.input as never);
   const steps: ReplayStep[] = [
     { seq: first.seq, type: first.type, storedState: first.state_path, replayedState: statePath(snapshot.value), handled: true, matches: statePath(snapshot.value) === first.state_path },
   ];

@@ -6,7 +6,7 @@
 import type { TransactionSql } from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/client.ts';
-import { claimKey, GroupCommit } from '../../src/db/group-commit.ts';
+import { claimKey, GroupCommit, holdKey, keysHeldElsewhere } from '../../src/db/group-commit.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { SwitchboardError } from '../../src/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -232,5 +232,36 @@ describe('group commit', () => {
       }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items`)[0]?.n).toBe(0);
+  });
+  it("tells a transaction which keys this process's other transactions hold, until they end", async () => {
+    const commits = new GroupCommit({ sql: database.sql, stallMs: 0 });
+    let finishFirst = () => {};
+    const firstMayFinish = new Promise<void>((resolve) => (finishFirst = resolve));
+    let firstHolds = () => {};
+    const firstHolding = new Promise<void>((resolve) => (firstHolds = resolve));
+    const first = commits.run(
+      async (tx) => {
+        await insert(tx, 1);
+        // Found by looking, held from here on as if named.
+        holdKey(tx, 'agent:found');
+        const seenAlone = keysHeldElsewhere(tx, '');
+        firstHolds();
+        await firstMayFinish;
+        return seenAlone;
+      },
+      ['agent:named', 'interaction:1'],
+      undefined,
+    );
+    await firstHolding;
+    const second = await commits.run(async (tx) => {
+      await insert(tx, 2);
+      return { agents: keysHeldElsewhere(tx, 'agent:').sort(), interactions: keysHeldElsewhere(tx, 'interaction:') };
+    }, ['agent:own'], undefined);
+    finishFirst();
+    // The second saw the first's keys (named and held), not its own; the first, running alone then, saw none.
+    expect(second).toEqual({ agents: ['found', 'named'], interactions: ['1'] });
+    expect(await first).toEqual([]);
+    // Once both ended, nothing is held.
+    expect(await commits.run(async (tx) => keysHeldElsewhere(tx, ''), [], undefined)).toEqual([]);
   });
 });
