@@ -186,7 +186,13 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
   },
-  (t) => [index('outbox_available_idx').on(t.availableAt)],
+  (t) => [
+    index('outbox_available_idx').on(t.availableAt),
+    // A timer cancelled while its arming is still held back here finds it, and both go (outbox.ts).
+    index('outbox_timer_arm_idx')
+      .on(sql`(${t.payload} ->> 'jobId')`)
+      .where(sql`${t.kind} = 'timer.arm'`),
+  ],
 );
 
 export const streamEvents = pgTable(

@@ -14,7 +14,7 @@ import { releaseCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
 import { recentContactHistory } from './contacts.ts';
 import { persistSnapshot, restoreSnapshot, step, type MachineAction, type PersistedSnapshot } from './machine-step.ts';
-import type { OutboxEntry } from './outbox.ts';
+import { timerArmHold, type OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent } from './presence-runtime.ts';
 import { noteStreamEvent } from './stream.ts';
 
@@ -312,15 +312,18 @@ async function executeActions(effects: Effects, actions: MachineAction[], contex
       case 'xstate.raise': {
         const timerId = String(params.id);
         const jobId = timerJobId(interactionId, timerId, version);
+        const delayMs = Number(params.delay ?? 0);
+        const hold = timerArmHold(delayMs);
         timers[timerId] = jobId;
         outbox.push({
           kind: 'timer.arm',
           payload: {
             jobId,
-            fireAt: now.getTime() + Number(params.delay ?? 0),
+            fireAt: now.getTime() + delayMs,
             target: { kind: 'interaction', id: interactionId },
             event: params.event as Record<string, unknown>,
           },
+          ...(hold > 0 ? { delayMs: hold } : {}),
         });
         break;
       }

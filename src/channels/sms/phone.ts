@@ -23,6 +23,23 @@ const MAX_INPUT_LENGTH = 64;
  * Numbers with an extension are refused: an SMS cannot be delivered to an extension.
  */
 export function normalizePhone(input: string, defaultCountry?: CountryCode): string {
+  const key = `${defaultCountry ?? ''} ${input}`;
+  const known = normalized.get(key);
+  if (known !== undefined) return known;
+  const number = parsePhone(input, defaultCountry);
+  if (normalized.size >= NORMALIZED_KEPT) normalized.clear();
+  normalized.set(key, number);
+  return number;
+}
+
+/**
+ * Numbers normalized lately: the same few (a company's own numbers, the customers writing right now)
+ * come back with every message, and parsing one costs more than the rest of reading a webhook.
+ */
+const normalized = new Map<string, string>();
+const NORMALIZED_KEPT = 10_000;
+
+function parsePhone(input: string, defaultCountry: CountryCode | undefined): string {
   if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry)) {
     throw new RangeError(`Unsupported default country: ${String(defaultCountry)}`);
   }

@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_timer_arm_idx" ON "outbox" USING btree (("payload" ->> 'jobId')) WHERE "outbox"."kind" = 'timer.arm';
