@@ -3,22 +3,11 @@ import { getAdjacencyMap, getShortestPaths, getStateNodes } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { interactionMachine, statePath } from './interaction.machine.ts';
 import type { InteractionContext, InteractionEvent } from './interaction.types.ts';
+import { categorize } from '../test/support/machine-events.ts';
 
 type Snapshot = ReturnType<typeof initialTransition<typeof interactionMachine>>[0];
 
 const input = { id: 'i-1', channel: 'email' as const, reference: 7 };
-const categorize = (targetAgentId: string | null): InteractionEvent => ({
-  type: 'CATEGORIZE',
-  category: 'billing',
-  workgroup: 'support',
-  skills: ['billing'],
-  priority: 10,
-  lastAgentRouting: true,
-  overflowAfterMs: 60_000,
-  targetAgentId,
-  agingEveryMs: 30_000,
-  agingAdd: 2,
-});
 
 /** Every event worth trying from a snapshot, built from its context so guards can pass or fail. */
 function eventsFor(snapshot: Snapshot): InteractionEvent[] {

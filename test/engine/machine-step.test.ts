@@ -8,19 +8,8 @@ import { agentPresenceMachine } from '../../machines/agent-presence.machine.ts';
 import { interactionMachine } from '../../machines/interaction.machine.ts';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import { initialStep, step } from '../../src/engine/machine-step.ts';
+import { categorize } from '../support/machine-events.ts';
 
-const categorize = (targetAgentId: string | null): InteractionEvent => ({
-  type: 'CATEGORIZE',
-  category: 'billing',
-  workgroup: 'support',
-  skills: ['billing'],
-  priority: 10,
-  lastAgentRouting: true,
-  overflowAfterMs: 60_000,
-  targetAgentId,
-  agingEveryMs: 30_000,
-  agingAdd: 2,
-});
 const offer = (offerId: string, agentId: string): InteractionEvent => ({ type: 'OFFER', offerId, agentId, timeoutMs: 30_000, ronaPriorityIncrement: 5 });
 const done = (agentId: string): InteractionEvent => ({ type: 'DONE', agentId, wrapUpTimeoutMs: 60_000, defaultDisposition: 'resolved' });
 
