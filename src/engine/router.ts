@@ -8,8 +8,8 @@
  * and reserves the agent), and the interaction row is locked while it is offered, so however many
  * processes route, no agent exceeds its capacity and no interaction is offered twice. Lookups pass
  * over rows others hold instead of waiting for them, and look again shortly when that left work
- * undone. Both lookups
- * walk indexes in queue order and stop at the first fit, so a decision does not scan the queue.
+ * undone. Both lookups walk indexes in queue order and stop at the first fit, so a decision does not
+ * scan the queue.
  */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
