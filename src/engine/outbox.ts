@@ -91,32 +91,25 @@ export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[], le
     attempts: claim(entry) ? 1 : 0,
   }));
   const cancels = entries.flatMap((entry) => (entry.kind === 'timer.cancel' ? [entry.payload.jobId] : []));
-  let kept = entries;
-  let ids: string[];
-  if (cancels.length === 0) {
-    // Postgres returns the rows of a multi-row VALUES insert in the order given.
-    ids = (await tx<{ id: string }[]>`insert into outbox ${tx(rows as never, 'kind', 'payload', 'available_at', 'attempts')} returning id`).map((row) => row.id);
-  } else {
-    const [result] = await tx<{ taken: string[]; ids: string[] }[]>`
-      with taken as (
-        delete from outbox where kind = 'timer.arm' and attempts = 0 and (payload ->> 'jobId') = any(${cancels}::text[])
-        returning payload ->> 'jobId' as job_id
-      ), written as (
-        insert into outbox (kind, payload, available_at, attempts)
-        select r.kind, r.payload, r.available_at, r.attempts
-        from rows from (jsonb_to_recordset(${tx.json(rows as never)}) as (kind text, payload jsonb, available_at timestamptz, attempts int))
-             with ordinality as r(kind, payload, available_at, attempts, n)
-        where not (r.kind = 'timer.cancel' and (r.payload ->> 'jobId') in (select job_id from taken))
-        order by r.n
-        returning id
-      )
-      select (select coalesce(array_agg(job_id), '{}') from taken) as taken,
-             (select coalesce(array_agg(id::text order by id), '{}') from written) as ids`;
-    const taken = new Set(result?.taken ?? []);
-    kept = entries.filter((entry) => !(entry.kind === 'timer.cancel' && taken.has(entry.payload.jobId)));
-    // Ids follow the order the rows were inserted in, which is the entries' order.
-    ids = result?.ids ?? [];
-  }
+  const [result] = await tx<{ taken: string[]; ids: string[] }[]>`
+    with taken as (
+      delete from outbox where kind = 'timer.arm' and attempts = 0 and (payload ->> 'jobId') = any(${cancels}::text[])
+      returning payload ->> 'jobId' as job_id
+    ), written as (
+      insert into outbox (kind, payload, available_at, attempts)
+      select r.kind, r.payload, r.available_at, r.attempts
+      from rows from (jsonb_to_recordset(${tx.json(rows as never)}) as (kind text, payload jsonb, available_at timestamptz, attempts int))
+           with ordinality as r(kind, payload, available_at, attempts, n)
+      where not (r.kind = 'timer.cancel' and (r.payload ->> 'jobId') in (select job_id from taken))
+      order by r.n
+      returning id
+    )
+    select (select coalesce(array_agg(job_id), '{}') from taken) as taken,
+           (select coalesce(array_agg(id::text order by id), '{}') from written) as ids`;
+  const taken = new Set(result?.taken ?? []);
+  const kept = entries.filter((entry) => !(entry.kind === 'timer.cancel' && taken.has(entry.payload.jobId)));
+  // Ids follow the order the rows were inserted in, which is the entries' order.
+  const ids = result?.ids ?? [];
   const claimed: ClaimedOutboxRow[] = [];
   kept.forEach((entry, i) => {
     const id = ids[i];
