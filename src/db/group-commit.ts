@@ -71,6 +71,8 @@ interface Holding {
   own: Set<string>;
   /** In a group of several, which member claimed which key (members are told apart by their own handle on the connection). */
   claims: Map<string, object> | null;
+  /** In a group of several, which member routes which key (see routesKey). */
+  routing: Map<string, object> | null;
 }
 
 const holdingOf = new WeakMap<object, Holding>();
@@ -103,6 +105,21 @@ export function keysHeldElsewhere(tx: TransactionSql, prefix: string): string[] 
   const keys: string[] = [];
   for (const key of holding.held.keys()) if (key.startsWith(prefix) && !holding.own.has(key)) keys.push(key.slice(prefix.length));
   return keys;
+}
+
+/**
+ * Notes that the work holding `tx` routes what `key` names: before its transaction ends it offers it,
+ * or asks for it to be routed again. Work in the same group that passes over the key because that
+ * member claimed it then knows it is taken care of (routedByAnother).
+ */
+export function routesKey(tx: TransactionSql, key: string): void {
+  holdingOf.get(tx)?.routing?.set(key, tx);
+}
+
+/** Whether another member of `tx`'s group routes what `key` names (see routesKey). */
+export function routedByAnother(tx: TransactionSql, key: string): boolean {
+  const holder = holdingOf.get(tx)?.routing?.get(key);
+  return holder !== undefined && holder !== tx;
 }
 
 /** Holds `key` for `tx`'s transaction until it ends, as if a member had named it (see keysHeldElsewhere). */
@@ -245,7 +262,7 @@ export class GroupCommit<Note = undefined, Written = void> {
       try {
         value = await inTransaction(this.#sql, async (connection) => {
           const tx = new Proxy(connection, {});
-          holdingOf.set(tx, { held: this.#held, own, claims: null });
+          holdingOf.set(tx, { held: this.#held, own, claims: null, routing: null });
           const result = await member.work(tx);
           written = await this.#beforeCommit?.(tx, [member.note]);
           return result;
@@ -281,11 +298,12 @@ export class GroupCommit<Note = undefined, Written = void> {
       const begin = connection`begin`.execute();
       const bounded = connection`select set_config('lock_timeout', ${`${this.#lockTimeoutMs}ms`}, true)`.execute();
       const claims = new Map<string, object>();
+      const routing = new Map<string, object>();
       const settled = await Promise.allSettled(
         group.map((member) => {
           // Each member gets its own handle on the shared connection, so its claims are its own.
           const handle = new Proxy(tx, {});
-          holdingOf.set(handle, { held: this.#held, own, claims });
+          holdingOf.set(handle, { held: this.#held, own, claims, routing });
           for (const key of member.keys) claims.set(key, handle);
           return member.work(handle);
         }),

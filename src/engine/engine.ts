@@ -145,13 +145,13 @@ export class Engine {
     return this.transaction((tx, outbox, now) => routeInteraction(tx, this.config, interactionId, now, outbox), [keyOf.interaction(interactionId)]);
   }
 
-  /** Offers an agent work until it is full or nothing fits. */
+  /** Offers an agent work until it is full or its lookups see nothing more that fits. */
   async routeAgent(agentId: string): Promise<Offer[]> {
     const offers: Offer[] = [];
     for (;;) {
-      const offer = await this.transaction((tx, outbox, now) => routeAgent(tx, this.config, agentId, now, outbox), [keyOf.agent(agentId)]);
-      if (!offer) return offers;
-      offers.push(offer);
+      const { offer, more } = await this.transaction((tx, outbox, now) => routeAgent(tx, this.config, agentId, now, outbox), [keyOf.agent(agentId)]);
+      if (offer) offers.push(offer);
+      if (!more) return offers;
     }
   }
 }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { Channel } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
-import { claimKey, holdKey, keysHeldElsewhere } from '../db/group-commit.ts';
+import { claimKey, holdKey, keysHeldElsewhere, routedByAnother, routesKey } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
 import { applyInteractionEvents, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
@@ -27,9 +27,10 @@ const ROUTER = `router:${process.pid}`;
 /** How many queued interactions one lookup for an agent returns. */
 const CANDIDATES = 5;
 /**
- * How many lookups an agent's decision makes when other routers hold its candidates (they are being
- * offered elsewhere). Beyond that the decision is retried shortly, through the outbox, so contention
- * never leaves work queued while the agent has room.
+ * How many lookups an agent's decision makes when others hold its candidates. What it passes over is
+ * not left queued for want of a look: an interaction another transaction holds looks for an agent
+ * again shortly (through the outbox), one a member of the same commit holds is routed by that member,
+ * or, when that member does not route it, this agent looks again shortly.
  */
 const ROUNDS = 8;
 const RETRY_AFTER_MS = 100;
@@ -78,6 +79,8 @@ export async function routeInteraction(
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<Offer | null> {
+  // This work offers the interaction or asks for it to be routed again (see routesKey).
+  routesKey(tx, keyOf.interaction(interactionId));
   const record = await lockInteraction(tx, interactionId);
   if (record.state !== 'queued') return null;
   const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
@@ -126,23 +129,32 @@ interface AgentRoom {
   cap_sms: number;
 }
 
-/** Finds work for one agent that has room; returns the offer made, or null when nothing fits. */
+/** What one look for work for an agent did. */
+export interface AgentRouting {
+  offer: Offer | null;
+  /** Whether another look may find more: the agent has room left and this one saw work it did not get to. */
+  more: boolean;
+}
+
+/** Finds work for one agent that has room: offers it the first that fits, if any. */
 export async function routeAgent(
   tx: TransactionSql,
   config: ConfigStore,
   agentId: string,
   now: Date,
   outbox: OutboxEntry[],
-): Promise<Offer | null> {
+): Promise<AgentRouting> {
   const [agent] = await tx<AgentRoom[]>`
     select status, workgroups, skills, load_email, cap_email, load_sms, cap_sms from agents where id = ${agentId} for update`;
-  if (!agent || agent.status !== 'available') return null;
+  if (!agent || agent.status !== 'available') return { offer: null, more: false };
   const channels: Channel[] = [];
   if (agent.load_email < agent.cap_email) channels.push('email');
   if (agent.load_sms < agent.cap_sms) channels.push('sms');
-  if (channels.length === 0) return null;
+  if (channels.length === 0) return { offer: null, more: false };
   const skillNames = Object.keys(agent.skills);
+  // Passed over because others hold them; whether this agent must look again shortly for them.
   const skipped: string[] = [];
+  let lookAgain = false;
   for (let round = 0; round < ROUNDS; round++) {
     // The head of each of the agent's queues (one index probe per workgroup and channel), and work waiting for this agent.
     const candidates = await tx<{ id: string; channel: Channel }[]>`
@@ -165,27 +177,39 @@ export async function routeAgent(
       ) c
       order by priority desc, created_at asc
       limit ${CANDIDATES}`;
-    for (const candidate of candidates) {
-      // Skip what another router holds right now (another transaction, or another in this commit); it is being offered elsewhere.
-      if (!claimKey(tx, keyOf.interaction(candidate.id))) {
+    for (const [index, candidate] of candidates.entries()) {
+      const key = keyOf.interaction(candidate.id);
+      // Another member of this commit holds it: one that routes it sees to it; after any other, this agent looks again shortly.
+      if (!claimKey(tx, key)) {
         skipped.push(candidate.id);
+        lookAgain ||= !routedByAnother(tx, key);
         continue;
       }
+      // From here this work sees to it: offers it, or has it look for an agent again.
+      routesKey(tx, key);
       const [free] = await tx<LockedRow[]>`
         select ${lockedColumns(tx)} from interactions
         where id = ${candidate.id} and state = 'queued' for update skip locked`;
       if (!free) {
+        // Another transaction holds it (offering it elsewhere, or changing it): it looks for an agent
+        // again shortly, whoever then has room, since members of this commit that passed it over rely on this one.
         skipped.push(candidate.id);
+        outbox.push({ kind: 'route.interaction', payload: { interactionId: candidate.id }, delayMs: INTERACTION_RETRY_AFTER_MS });
         continue;
       }
-      if (await reserveCapacity(tx, agentId, candidate.channel, now)) {
-        return offer(tx, config, toLockedInteraction(candidate.id, free), agentId, now, outbox);
+      if (!(await reserveCapacity(tx, agentId, candidate.channel, now))) {
+        // Another member of this commit took the agent's last room: the interaction goes back to routing.
+        outbox.push({ kind: 'route.interaction', payload: { interactionId: candidate.id } });
+        return { offer: null, more: false };
       }
-      return null;
+      const made = await offer(tx, config, toLockedInteraction(candidate.id, free), agentId, now, outbox);
+      const roomLeft = channels.length > 1 || (candidate.channel === 'email' ? agent.load_email + 1 < agent.cap_email : agent.load_sms + 1 < agent.cap_sms);
+      const sawMore = index < candidates.length - 1 || candidates.length === CANDIDATES || lookAgain;
+      return { offer: made, more: made !== null && roomLeft && sawMore };
     }
     if (candidates.length < CANDIDATES) break;
   }
-  // Work in reach was held by another transaction (being offered elsewhere, or changing): look again shortly.
-  if (skipped.length > 0) outbox.push({ kind: 'route.agent', payload: { agentId }, delayMs: RETRY_AFTER_MS });
-  return null;
+  // Work in reach was held by a member of this commit that does not route it: look again shortly.
+  if (lookAgain) outbox.push({ kind: 'route.agent', payload: { agentId }, delayMs: RETRY_AFTER_MS });
+  return { offer: null, more: false };
 }

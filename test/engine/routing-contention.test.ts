@@ -1,10 +1,13 @@
 /**
  * Routing under contention: a new interaction's lookup passes over an agent whose row another
  * transaction (another process, say) holds locked, rather than waiting for it, and when the only
- * agents that fit are held, it looks again shortly instead of leaving the interaction queued.
+ * agents that fit are held, it looks again shortly instead of leaving the interaction queued. An
+ * agent's lookup passes over held interactions the same way, and makes no second look it does not need.
  */
 import type { ReservedSql } from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.ts';
+import { routeAgent, routeInteraction } from '../../src/engine/router.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
@@ -26,6 +29,13 @@ async function holdAgent(agentId: string): Promise<void> {
   await blocker`select id from agents where id = ${agentId} for update`;
 }
 
+/** Locks an interaction's row in a transaction of its own, as another process changing it would. */
+async function holdInteraction(id: string): Promise<void> {
+  blocker = await sb.database.sql.reserve();
+  await blocker`begin`;
+  await blocker`select id from interactions where id = ${id} for update`;
+}
+
 async function releaseAgent(): Promise<void> {
   if (!blocker) return;
   await blocker`rollback`;
@@ -36,6 +46,10 @@ async function releaseAgent(): Promise<void> {
 const available = () => new Date().toISOString();
 const outboxEmpty = () =>
   expect.poll(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n, { timeout: 3_000, interval: 20 }).toBe(0);
+const waiting = async () =>
+  sb.database.sql<{ kind: string; payload: Record<string, string> }[]>`select kind, payload from outbox where kind in ('route.agent', 'route.interaction') order by id`;
+const intakeFor = async (n: number) =>
+  (await sb.engine.intake({ channel: 'email', from: `c${n}@example.com`, to: 's@example.com', subject: 'invoice', body: 'x' }, 'test')).id;
 const stateOf = async (id: string) => (await sb.database.sql<{ state: string; agent_id: string | null }[]>`select state, agent_id from interactions where id = ${id}`)[0];
 
 describe('routing while agents are locked elsewhere', () => {
@@ -76,5 +90,89 @@ describe('routing while agents are locked elsewhere', () => {
     const { id } = await sb.engine.intake({ channel: 'email', from: 'c3@example.com', to: 's@example.com', subject: 'refund', body: 'x' }, 'test');
     await outboxEmpty();
     expect((await stateOf(id))?.state).toBe('queued');
+  });
+});
+
+describe("an agent's lookup", () => {
+  /** Alice available, with the relay stopped: nothing is routed but what a test routes itself, and outbox rows stay to be read. */
+  async function aliceAloneWithoutRelay(): Promise<void> {
+    await sb.relay.stop();
+    await sb.engine.setPresence('alice', { type: 'GO_AVAILABLE', at: available() }, 'test');
+    await sb.database.sql`delete from outbox`;
+  }
+  const lookForAlice = () => sb.engine.transaction((tx, outbox, now) => routeAgent(tx, sb.engine.config, 'alice', now, outbox), ['agent:alice']);
+
+  it('goes on after an offer only when it saw more work that fits', async () => {
+    await aliceAloneWithoutRelay();
+    const first = await intakeFor(1);
+    const second = await intakeFor(2);
+    expect(await lookForAlice()).toMatchObject({ offer: { interactionId: first, agentId: 'alice' }, more: true });
+    expect(await lookForAlice()).toMatchObject({ offer: { interactionId: second, agentId: 'alice' }, more: false });
+    expect(await lookForAlice()).toEqual({ offer: null, more: false });
+    // Routing an agent takes as many transactions as offers when nothing more is in reach: no empty look at the end.
+    const third = await intakeFor(3);
+    const groups = sb.engine.commitStats.groups;
+    expect((await sb.engine.routeAgent('alice')).map((offer) => offer.interactionId)).toEqual([third]);
+    expect(sb.engine.commitStats.groups - groups).toBe(1);
+  });
+
+  it('leaves an interaction another transaction holds to look for an agent again itself', async () => {
+    await aliceAloneWithoutRelay();
+    const id = await intakeFor(4);
+    await sb.database.sql`delete from outbox`;
+    await holdInteraction(id);
+    expect(await lookForAlice()).toEqual({ offer: null, more: false });
+    // The interaction's own routing is asked for again, later; Alice has nothing to look again for.
+    expect(await waiting()).toEqual([{ kind: 'route.interaction', payload: { interactionId: id } }]);
+    const [retry] = await sb.database.sql<{ later: boolean }[]>`select available_at > now() as later from outbox`;
+    expect(retry?.later).toBe(true);
+    await releaseAgent();
+    sb.relay.start();
+    await expect.poll(() => stateOf(id), { timeout: 3_000, interval: 20 }).toEqual({ state: 'offered', agent_id: 'alice' });
+  });
+
+  /** Routes `id` and looks for work for Alice in one commit (another engine, committing one group at a time). */
+  async function inOneCommit(id: string) {
+    const engine = new Engine({ database: sb.database, config: sb.engine.config, commitConcurrency: 1 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // What queues up behind this first transaction goes as one group.
+    const first = engine.transaction(() => gate);
+    const routed = engine.transaction((tx, outbox, now) => routeInteraction(tx, engine.config, id, now, outbox), [`interaction:${id}`]);
+    const looked = engine.transaction((tx, outbox, now) => routeAgent(tx, engine.config, 'alice', now, outbox), ['agent:alice']);
+    open();
+    await first;
+    const outcome = { routed: await routed, looked: await looked };
+    expect(engine.commitStats).toMatchObject({ groups: 2, members: 3, fallbacks: 0 });
+    return outcome;
+  }
+
+  it('needs no second look for an interaction that a member of the same commit routes', async () => {
+    await aliceAloneWithoutRelay();
+    const id = await intakeFor(5);
+    await sb.database.sql`delete from outbox`;
+    const { routed, looked } = await inOneCommit(id);
+    expect(routed).toMatchObject({ interactionId: id, agentId: 'alice' });
+    expect(looked).toEqual({ offer: null, more: false });
+    // Alice's lookup passed the interaction over (its router held it) and asked for nothing more.
+    expect(await waiting()).toEqual([]);
+  });
+
+  it('hands an interaction back to routing when a member of the same commit took the room it was picked for', async () => {
+    await aliceAloneWithoutRelay();
+    // Two of Alice's three email places are taken.
+    await intakeFor(6);
+    await intakeFor(7);
+    await lookForAlice();
+    await lookForAlice();
+    const first = await intakeFor(8);
+    const second = await intakeFor(9);
+    await sb.database.sql`delete from outbox`;
+    // The second's router reserves her last place while her own lookup has picked the first.
+    const { routed, looked } = await inOneCommit(second);
+    expect(routed).toMatchObject({ interactionId: second, agentId: 'alice' });
+    expect(looked).toEqual({ offer: null, more: false });
+    expect(await stateOf(first)).toEqual({ state: 'queued', agent_id: null });
+    expect(await waiting()).toEqual([{ kind: 'route.interaction', payload: { interactionId: first } }]);
   });
 });
