@@ -18,25 +18,22 @@ beforeEach(async () => {
   sb = await startTestSwitchboard(twoAgentConfig({ routing: { offerTimeout: '5m', wrapUpTimeout: '5m', aging: { every: '1h', add: 1 } } }), { relayPollMs: 50 });
 });
 afterEach(async () => {
-  await releaseAgent();
+  await releaseHold();
   await sb?.stop();
 });
 
-/** Locks an agent's row in a transaction of its own, as a router in another process reserving it would. */
-async function holdAgent(agentId: string): Promise<void> {
+/**
+ * Locks a row in a transaction of its own, as another process would: a router reserving an agent, or a
+ * transaction changing an interaction.
+ */
+async function holdRow(table: 'agents' | 'interactions', id: string): Promise<void> {
   blocker = await sb.database.sql.reserve();
   await blocker`begin`;
-  await blocker`select id from agents where id = ${agentId} for update`;
+  await blocker`select id from ${blocker(table)} where id = ${id} for update`;
 }
+const holdAgent = (agentId: string) => holdRow('agents', agentId);
 
-/** Locks an interaction's row in a transaction of its own, as another process changing it would. */
-async function holdInteraction(id: string): Promise<void> {
-  blocker = await sb.database.sql.reserve();
-  await blocker`begin`;
-  await blocker`select id from interactions where id = ${id} for update`;
-}
-
-async function releaseAgent(): Promise<void> {
+async function releaseHold(): Promise<void> {
   if (!blocker) return;
   await blocker`rollback`;
   blocker.release();
@@ -80,7 +77,7 @@ describe('routing while agents are locked elsewhere', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await stateOf(id)).toEqual({ state: 'queued', agent_id: null });
     // ...and offered to her once it is released, with no event on her side to prompt it.
-    await releaseAgent();
+    await releaseHold();
     await expect.poll(() => stateOf(id), { timeout: 3_000, interval: 20 }).toEqual({ state: 'offered', agent_id: 'alice' });
     const [load] = await sb.database.sql<{ load_email: number }[]>`select load_email from agents where id = 'alice'`;
     expect(load?.load_email).toBe(1);
@@ -120,13 +117,13 @@ describe("an agent's lookup", () => {
     await aliceAloneWithoutRelay();
     const id = await intakeFor(4);
     await sb.database.sql`delete from outbox`;
-    await holdInteraction(id);
+    await holdRow('interactions', id);
     expect(await lookForAlice()).toEqual({ offer: null, more: false });
     // The interaction's own routing is asked for again, later; Alice has nothing to look again for.
     expect(await waiting()).toEqual([{ kind: 'route.interaction', payload: { interactionId: id } }]);
     const [retry] = await sb.database.sql<{ later: boolean }[]>`select available_at > now() as later from outbox`;
     expect(retry?.later).toBe(true);
-    await releaseAgent();
+    await releaseHold();
     sb.relay.start();
     await expect.poll(() => stateOf(id), { timeout: 3_000, interval: 20 }).toEqual({ state: 'offered', agent_id: 'alice' });
   });
