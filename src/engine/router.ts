@@ -35,10 +35,9 @@ const CANDIDATES = 5;
 const ROUNDS = 8;
 const RETRY_AFTER_MS = 100;
 /**
- * A queued interaction whose fitting agents were all held elsewhere looks again after this. It is
- * longer than an agent's retry so that the two never keep meeting: when an agent's lookup passed over
- * the interaction while the interaction's lookup passed over the agent, the agent's retry comes first
- * and finds it.
+ * A queued interaction looks for an agent again after this when others held what it needed: every
+ * agent that fits (its own lookup), or the interaction itself (an agent's lookup). It is longer than an
+ * agent's retry, so that when both are due the agent's comes first.
  */
 const INTERACTION_RETRY_AFTER_MS = 2 * RETRY_AFTER_MS;
 
