@@ -3,17 +3,19 @@
  * and concurrent events on one interaction: every one applied, none lost.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replayInteraction } from '../../src/replay/replay.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 
-beforeAll(async () => {
+// A Switchboard of its own for each test: an interaction one test leaves queued would be offered to the
+// agents of the next (its offer ringing out would set an agent not ready in the middle of that test).
+beforeEach(async () => {
   sb = await startTestSwitchboard(twoAgentConfig({ routing: { offerTimeout: '300ms', wrapUpTimeout: '1m', aging: { every: '1h', add: 1 } } }));
 });
-afterAll(async () => {
+afterEach(async () => {
   await sb?.stop();
 });
 
