@@ -24,11 +24,15 @@ export interface OutboxTaker {
   /** Whether it dispatches now (false once stopping). */
   readonly taking: boolean;
   take(rows: ClaimedOutboxRow[]): void;
+  /** Rows were written held back for `delayMs` (retries, timer armings): dispatch what is due then. */
+  wakeIn(delayMs: number): void;
 }
 
 interface Written {
   taker: OutboxTaker | null;
   claimed: ClaimedOutboxRow[];
+  /** The delays of the rows written held back. */
+  heldBack: Set<number>;
 }
 
 export interface EngineOptions {
@@ -66,10 +70,13 @@ export class Engine {
         // With a relay taking them in this process, the rows are written already claimed by it.
         const taker = this.#taker?.taking ? this.#taker : null;
         const claimed = await writeOutbox(tx, entries, taker?.leaseMs ?? null);
-        return { taker, claimed };
+        const heldBack = new Set(entries.flatMap((entry) => (entry.delayMs ? [entry.delayMs] : [])));
+        return { taker, claimed, heldBack };
       },
-      afterCommit: ({ taker, claimed }) => {
-        if (taker && claimed.length > 0) taker.take(claimed);
+      afterCommit: ({ taker, claimed, heldBack }) => {
+        if (!taker) return;
+        if (claimed.length > 0) taker.take(claimed);
+        for (const delayMs of heldBack) taker.wakeIn(delayMs);
       },
     });
   }

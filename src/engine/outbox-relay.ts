@@ -3,8 +3,10 @@
  * commit and dispatch. The committing process's rows come written already claimed by its relay and
  * are dispatched as the commit returns (`take`); the relay also polls for rows that are due (retries,
  * rows of a process that died), claiming them with a lease (SKIP LOCKED), so any process may dispatch
- * them. A claim that is never completed (the process died) becomes available again when the lease
- * ends. Every dispatcher is idempotent.
+ * them. Rows a commit held back (a retry shortly, a timer's arming) are dispatched when due: the
+ * committing process's relay wakes then (`wakeIn`), and any relay's poll finds them otherwise. A claim
+ * that is never completed (the process died) becomes available again when the lease ends. Every
+ * dispatcher is idempotent.
  */
 import type { Sql } from 'postgres';
 import type { Logger } from 'pino';
@@ -22,6 +24,9 @@ export interface OutboxRelayOptions {
   concurrency?: number;
 }
 
+/** How close together wake-ups for held-back rows are folded into one. */
+const WAKE_GRAIN_MS = 20;
+
 export class OutboxRelay implements OutboxTaker {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
   /** Drains in flight; a few run at once so one slow batch does not hold back what was just committed. */
@@ -30,6 +35,8 @@ export class OutboxRelay implements OutboxTaker {
   readonly #taking = new Set<Promise<void>>();
   #again = false;
   #timer: NodeJS.Timeout | null = null;
+  /** Wake-ups for rows held back, by the WAKE_GRAIN_MS slot they are due in. */
+  readonly #wakes = new Map<number, NodeJS.Timeout>();
   #stopped = true;
 
   constructor(options: OutboxRelayOptions) {
@@ -53,6 +60,19 @@ export class OutboxRelay implements OutboxTaker {
     this.#taking.add(taking);
   }
 
+  /** Dispatches what is due in `delayMs` once it is, instead of at the next poll (see Engine.useOutboxTaker). */
+  wakeIn(delayMs: number): void {
+    if (this.#stopped) return;
+    // Wake-ups due close together share one (at the end of their slot), so a busy process keeps a few timers, not one per commit.
+    const slot = Math.ceil((Date.now() + delayMs) / WAKE_GRAIN_MS);
+    if (this.#wakes.has(slot)) return;
+    const wake = setTimeout(() => {
+      this.#wakes.delete(slot);
+      this.kick();
+    }, slot * WAKE_GRAIN_MS - Date.now());
+    this.#wakes.set(slot, wake);
+  }
+
   start(): void {
     this.#stopped = false;
     const tick = () => {
@@ -66,6 +86,8 @@ export class OutboxRelay implements OutboxTaker {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    for (const wake of this.#wakes.values()) clearTimeout(wake);
+    this.#wakes.clear();
     await Promise.all([...this.#draining, ...this.#taking]);
   }
 

@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
+import { connectRedis } from '../../src/queues/redis.ts';
 import { twoAgentConfig } from '../support/configs.ts';
+import { redisUrl } from '../support/env.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
@@ -52,17 +54,44 @@ describe('outbox relay', () => {
     // A process whose relay takes its commits' rows directly: it commits, then dies before taking them.
     const dying = new Engine({ database: sb.database, config: sb.engine.config });
     const handedOver: number[] = [];
-    dying.useOutboxTaker({ leaseMs: 1_000, taking: true, take: (rows) => handedOver.push(...rows.map((r) => r.id)) });
+    dying.useOutboxTaker({ leaseMs: 1_000, taking: true, take: (rows) => handedOver.push(...rows.map((r) => r.id)), wakeIn: () => {} });
     await dying.setPresence('alice', { type: 'GO_NOT_READY', reason: 'Lunch', at: new Date().toISOString() }, 'test');
     const written = await sb.database.sql<{ id: string; attempts: number; leased: boolean }[]>`
       select id::text, attempts, available_at > now() + interval '500 milliseconds' as leased from outbox order by id`;
     expect(written.map((r) => Number(r.id))).toEqual(handedOver);
     expect(written.every((r) => r.attempts === 1 && r.leased)).toBe(true);
-    // The live relay leaves them alone while the lease holds, then dispatches them.
+    // The live relay leaves them alone while the lease holds, then dispatches them. (Counted by id: the
+    // earlier tests' interactions may still be writing rows of their own, such as a ringing-out offer's.)
+    const left = async () => (await sb.database.sql`select count(*)::int as n from outbox where id = any(${handedOver}::bigint[])`)[0]?.n;
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n).toBe(handedOver.length);
-    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+    expect(await left()).toBe(handedOver.length);
+    await expect.poll(left, { timeout: 5_000 }).toBe(0);
     await expect.poll(async () => (await sb.database.sql`select status from agents where id = 'alice'`)[0]?.status).toBe('not_ready');
+  });
+
+  it('dispatches a row its commit held back once it is due, not at the next poll', async () => {
+    // A relay that polls once a minute: only its wake-up can dispatch the row within the test.
+    const slow = await startTestSwitchboard(twoAgentConfig(), { relayPollMs: 60_000 });
+    const subscriber = connectRedis(redisUrl());
+    try {
+      await slow.relay.drain();
+      const notified: number[] = [];
+      subscriber.on('message', (_channel: string, userId: string) => {
+        if (userId === 'alice') notified.push(performance.now());
+      });
+      await subscriber.subscribe(`${slow.prefix}:stream`);
+      const committed = performance.now();
+      await slow.engine.transaction(async (_tx, outbox) => {
+        outbox.push({ kind: 'stream.notify', payload: { userId: 'alice' }, delayMs: 300 });
+      });
+      expect((await slow.database.sql`select count(*)::int as n from outbox where attempts = 0`)[0]?.n).toBe(1);
+      await expect.poll(() => notified.length, { timeout: 3_000, interval: 10 }).toBe(1);
+      expect(notified[0]! - committed).toBeGreaterThanOrEqual(290);
+      await expect.poll(async () => (await slow.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 2_000 }).toBe(0);
+    } finally {
+      subscriber.disconnect();
+      await slow.stop();
+    }
   });
 
   it('arming the same timer twice schedules one job', async () => {
