@@ -60,9 +60,13 @@ export class OutboxRelay implements OutboxTaker {
     this.#taking.add(taking);
   }
 
-  /** Dispatches what is due in `delayMs` once it is, instead of at the next poll (see Engine.useOutboxTaker). */
+  /**
+   * Dispatches what is due in `delayMs` once it is, instead of at the next poll (see
+   * Engine.useOutboxTaker). Rows held back longer than a poll's interval (timer armings) are left to
+   * the poll: it is late by less than they were held back, and each wake-up costs a query.
+   */
   wakeIn(delayMs: number): void {
-    if (this.#stopped) return;
+    if (this.#stopped || delayMs > this.#options.pollMs) return;
     // Wake-ups due close together share one (at the end of their slot), so a busy process keeps a few timers, not one per commit.
     const slot = Math.ceil((Date.now() + delayMs) / WAKE_GRAIN_MS);
     if (this.#wakes.has(slot)) return;
