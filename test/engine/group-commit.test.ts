@@ -201,9 +201,14 @@ describe('group commit', () => {
       await other`begin`;
       await other`update items set note = 'other' where id = 1`;
       let attempts = 0;
+      let otherDone!: () => void;
+      const otherCommitted = new Promise<void>((resolve) => (otherDone = resolve));
       const work = commits.run(
         async (tx) => {
           attempts += 1;
+          // The run again goes on once the other has committed: started sooner, it could take row 2
+          // before the other does and meet it in a second deadlock.
+          if (attempts > 1) await otherCommitted;
           await tx`update items set note = 'work' where id = 2`;
           await tx`update items set note = 'work' where id = 1`;
         },
@@ -214,6 +219,7 @@ describe('group commit', () => {
       // Now each waits for the other; Postgres aborts the one that waited first (the work), which runs again.
       await other`update items set note = 'other' where id = 2`;
       await other`commit`;
+      otherDone();
       await work;
       expect(attempts).toBe(2);
     } finally {
