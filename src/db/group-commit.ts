@@ -19,17 +19,18 @@
  */
 import type { ReservedSql, TransactionSql } from 'postgres';
 import type { Sql } from './client.ts';
-import { inTransaction } from './transaction.ts';
+import { commitWith, inTransaction, type FinalWrite } from './transaction.ts';
 
 export type Work<T> = (tx: TransactionSql) => Promise<T>;
 
 export interface GroupCommitOptions<Note, Written> {
   sql: Sql;
   /**
-   * Runs once per transaction, after its members' work and before COMMIT, with what each member
-   * noted (e.g. outbox entries, written as one statement for the whole group).
+   * Runs once per transaction, after its members' work, with what each member noted: the
+   * transaction's last write (e.g. the outbox entries of the whole group, in one statement), which
+   * COMMIT follows without a round trip of its own.
    */
-  beforeCommit?: (tx: TransactionSql, notes: Note[]) => Promise<Written>;
+  beforeCommit?: (tx: TransactionSql, notes: Note[]) => FinalWrite<Written>;
   /** Runs after a successful COMMIT with what `beforeCommit` returned (e.g. dispatch what was written). */
   afterCommit?: (written: Written) => void;
   /** Most members in one group (default 64). */
@@ -140,7 +141,7 @@ interface Pending<Note> {
 
 export class GroupCommit<Note = undefined, Written = void> {
   readonly #sql: Sql;
-  readonly #beforeCommit: ((tx: TransactionSql, notes: Note[]) => Promise<Written>) | undefined;
+  readonly #beforeCommit: ((tx: TransactionSql, notes: Note[]) => FinalWrite<Written>) | undefined;
   readonly #afterCommit: ((written: Written) => void) | undefined;
   readonly #maxGroup: number;
   readonly #concurrency: number;
@@ -208,7 +209,9 @@ export class GroupCommit<Note = undefined, Written = void> {
           this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
         }
       }
-      void this.#commit(group, own).finally(() => {
+      // Its members learn their outcome once its keys are released: what they do next finds them free
+      // (members of a failed group run again alone, and learn theirs as each ends).
+      void this.#commit(group, own).then((settle) => {
         for (const key of own) {
           const count = (this.#held.get(key) ?? 1) - 1;
           if (count === 0) this.#held.delete(key);
@@ -216,6 +219,7 @@ export class GroupCommit<Note = undefined, Written = void> {
         }
         this.#running -= 1;
         if (grouped) this.#runningGroups -= 1;
+        for (const done of settle) done();
         this.#pump();
       });
     }
@@ -238,45 +242,45 @@ export class GroupCommit<Note = undefined, Written = void> {
     return group;
   }
 
-  async #commit(group: Pending<Note>[], own: Set<string>): Promise<void> {
+  /** Commits the group; what settles each member's promise. */
+  async #commit(group: Pending<Note>[], own: Set<string>): Promise<(() => void)[]> {
     this.stats.groups += 1;
     this.stats.members += group.length;
-    if (group.length === 1) {
-      await this.#alone(group[0]!, own);
-      return;
-    }
+    if (group.length === 1) return [await this.#alone(group[0]!, own)];
     const outcome = await this.#together(group, own);
     if (outcome) {
       this.#committed(outcome.written);
-      group.forEach((member, i) => member.resolve(outcome.values[i]));
-      return;
+      return group.map((member, i) => () => member.resolve(outcome.values[i]));
     }
     this.stats.fallbacks += 1;
-    await Promise.all(group.map((member) => this.#alone(member, own)));
+    // Each learns its own outcome as soon as it has it: one waiting long holds up none of the others.
+    await Promise.all(group.map(async (member) => (await this.#alone(member, own))()));
+    return [];
   }
 
-  async #alone(member: Pending<Note>, own: Set<string>): Promise<void> {
-    let written: Written | undefined;
-    let value: unknown;
+  /** Runs one member in a transaction of its own; what settles its promise. */
+  async #alone(member: Pending<Note>, own: Set<string>): Promise<() => void> {
+    let outcome: { value: unknown; finished: Written | undefined };
     for (let attempt = 1; ; attempt++) {
       try {
-        value = await inTransaction(this.#sql, async (connection) => {
-          const tx = new Proxy(connection, {});
-          holdingOf.set(tx, { held: this.#held, own, claims: null, routing: null });
-          const result = await member.work(tx);
-          written = await this.#beforeCommit?.(tx, [member.note]);
-          return result;
-        });
+        outcome = await inTransaction(
+          this.#sql,
+          (connection) => {
+            const tx = new Proxy(connection, {});
+            holdingOf.set(tx, { held: this.#held, own, claims: null, routing: null });
+            return member.work(tx);
+          },
+          (tx) => this.#beforeCommit?.(tx, [member.note]) ?? null,
+        );
         break;
       } catch (error) {
         // Postgres chose this transaction to break a deadlock: it changed nothing, so it runs again.
         if (attempt < DEADLOCK_ATTEMPTS && (error as { code?: string }).code === DEADLOCK_DETECTED) continue;
-        member.reject(error);
-        return;
+        return () => member.reject(error);
       }
     }
-    this.#committed(written);
-    member.resolve(value);
+    this.#committed(outcome.finished);
+    return () => member.resolve(outcome.value);
   }
 
   #committed(written: Written | undefined): void {
@@ -312,12 +316,11 @@ export class GroupCommit<Note = undefined, Written = void> {
       open = true;
       await bounded;
       if (settled.some((outcome) => outcome.status === 'rejected')) return null;
-      const written = await this.#beforeCommit?.(tx, group.map((member) => member.note));
-      const committed = await connection`commit`;
-      open = false;
-      // A transaction that failed inside a member that caught the error answers COMMIT with ROLLBACK.
-      if (committed.command !== 'COMMIT') return null;
-      return { values: settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value), written };
+      const outcome = await commitWith(connection, this.#beforeCommit?.(tx, group.map((member) => member.note)) ?? null);
+      open = !outcome.committed && outcome.open;
+      // Also when a member failed inside and caught the error: Postgres then answers COMMIT with ROLLBACK.
+      if (!outcome.committed) return null;
+      return { values: settled.map((settledWork) => (settledWork as PromiseFulfilledResult<unknown>).value), written: outcome.finished };
     } catch {
       return null;
     } finally {

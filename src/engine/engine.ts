@@ -14,7 +14,7 @@ import { keyOf } from './commit-keys.ts';
 import { ReferenceNumbers } from './references.ts';
 import { intake, type IntakeRequest, type IntakeResult } from './intake.ts';
 import { applyInteractionEvent, type TransitionResult } from './interaction-runtime.ts';
-import { coalesceOutbox, writeOutbox, type ClaimedOutboxRow, type OutboxEntry } from './outbox.ts';
+import { coalesceOutbox, outboxWrite, type ClaimedOutboxRow, type OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent, type PresenceResult } from './presence-runtime.ts';
 import { routeAgent, routeInteraction, type Offer } from './router.ts';
 
@@ -65,13 +65,13 @@ export class Engine {
       sql: options.database.sql,
       maxGroup: options.maxGroup,
       concurrency: options.commitConcurrency,
-      beforeCommit: async (tx, outboxes) => {
+      beforeCommit: (tx, outboxes) => {
         const entries = coalesceOutbox(outboxes.flat());
         // With a relay taking them in this process, the rows are written already claimed by it.
         const taker = this.#taker?.taking ? this.#taker : null;
-        const claimed = await writeOutbox(tx, entries, taker?.leaseMs ?? null);
+        const write = outboxWrite(tx, entries, taker?.leaseMs ?? null);
         const heldBack = new Set(entries.flatMap((entry) => (entry.delayMs ? [entry.delayMs] : [])));
-        return { taker, claimed, heldBack };
+        return { statement: write.statement, read: (rows) => ({ taker, claimed: write.read(rows), heldBack }) };
       },
       afterCommit: ({ taker, claimed, heldBack }) => {
         if (!taker) return;

@@ -1,5 +1,6 @@
 /** Side effects that leave a transaction: written with it, dispatched after it commits (at least once). */
-import type { TransactionSql } from 'postgres';
+import type { Row, TransactionSql } from 'postgres';
+import type { FinalWrite } from '../db/transaction.ts';
 import { mergeDeskChanges, type DeskChange, type DeskOutboxEntry } from '../desk/desk-outbox.ts';
 
 type Entry =
@@ -20,7 +21,7 @@ export type TimerTarget = { kind: 'interaction'; id: string };
 /**
  * Timers due in a while are armed a little late. Most are cancelled soon after they are set (a queued
  * interaction routed, an offer accepted, a wrap-up finished), and a cancel that finds its timer's
- * arming still held back in the outbox takes both out (`writeOutbox`), so neither reaches Redis. A
+ * arming still held back in the outbox takes both out (`outboxWrite`), so neither reaches Redis. A
  * timer keeps at least `ARM_LEAD_MS` between its arming and its moment, far more than a relay's poll.
  */
 const ARM_HOLD_MS = 2_000;
@@ -73,15 +74,15 @@ export interface ClaimedOutboxRow {
 }
 
 /**
- * Writes the entries, in one statement. With `leaseMs`, those due now are written claimed for that long
- * (the caller hands them to its relay after the commit) and returned; entries held back by `delayMs`
- * never are. The cancel of a timer whose arming no relay has taken yet takes that arming out instead
- * of being written (see `timerArmHold`): the timer never reaches Redis. An arming a relay took already
- * stays, and so does its cancel; should the cancel overtake it, the timer fires for a moment that has
- * passed and the machine ignores it.
+ * The statement that writes the entries, and what to make of its rows: the rows written claimed.
+ * With `leaseMs`, those due now are written claimed for that long (the caller hands them to its relay
+ * after the commit); entries held back by `delayMs` never are. The cancel of a timer whose arming no
+ * relay has taken yet takes that arming out instead of being written (see `timerArmHold`): the timer
+ * never reaches Redis. An arming a relay took already stays, and so does its cancel; should the cancel
+ * overtake it, the timer fires for a moment that has passed and the machine ignores it.
  */
-export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[], leaseMs: number | null = null): Promise<ClaimedOutboxRow[]> {
-  if (entries.length === 0) return [];
+export function outboxWrite(tx: TransactionSql, entries: OutboxEntry[], leaseMs: number | null = null): FinalWrite<ClaimedOutboxRow[]> {
+  if (entries.length === 0) return { statement: null, read: () => [] };
   const now = Date.now();
   const claim = (entry: OutboxEntry) => leaseMs !== null && !entry.delayMs;
   const rows = entries.map((entry) => ({
@@ -91,7 +92,7 @@ export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[], le
     attempts: claim(entry) ? 1 : 0,
   }));
   const cancels = entries.flatMap((entry) => (entry.kind === 'timer.cancel' ? [entry.payload.jobId] : []));
-  const [result] = await tx<{ taken: string[]; ids: string[] }[]>`
+  const statement = tx`
     with taken as (
       delete from outbox where kind = 'timer.arm' and attempts = 0 and (payload ->> 'jobId') = any(${cancels}::text[])
       returning payload ->> 'jobId' as job_id
@@ -106,14 +107,18 @@ export async function writeOutbox(tx: TransactionSql, entries: OutboxEntry[], le
     )
     select (select coalesce(array_agg(job_id), '{}') from taken) as taken,
            (select coalesce(array_agg(id::text order by id), '{}') from written) as ids`;
-  const taken = new Set(result?.taken ?? []);
-  const kept = entries.filter((entry) => !(entry.kind === 'timer.cancel' && taken.has(entry.payload.jobId)));
-  // Ids follow the order the rows were inserted in, which is the entries' order.
-  const ids = result?.ids ?? [];
-  const claimed: ClaimedOutboxRow[] = [];
-  kept.forEach((entry, i) => {
-    const id = ids[i];
-    if (id !== undefined && claim(entry)) claimed.push({ id: Number(id), kind: entry.kind, payload: entry.payload, attempts: 1 } as ClaimedOutboxRow);
-  });
-  return claimed;
+  const read = (result: Row[]): ClaimedOutboxRow[] => {
+    const row = result[0] as { taken: string[]; ids: string[] } | undefined;
+    const taken = new Set(row?.taken ?? []);
+    const kept = entries.filter((entry) => !(entry.kind === 'timer.cancel' && taken.has(entry.payload.jobId)));
+    // Ids follow the order the rows were inserted in, which is the entries' order.
+    const ids = row?.ids ?? [];
+    const claimed: ClaimedOutboxRow[] = [];
+    kept.forEach((entry, i) => {
+      const id = ids[i];
+      if (id !== undefined && claim(entry)) claimed.push({ id: Number(id), kind: entry.kind, payload: entry.payload, attempts: 1 } as ClaimedOutboxRow);
+    });
+    return claimed;
+  };
+  return { statement, read };
 }

@@ -10,6 +10,7 @@ import { claimKey, GroupCommit, holdKey, keysHeldElsewhere } from '../../src/db/
 import { inTransaction } from '../../src/db/transaction.ts';
 import { SwitchboardError } from '../../src/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startTurnCountingProxy } from '../support/turn-counting-proxy.ts';
 
 let db: TestDatabase;
 let database: Database;
@@ -132,10 +133,13 @@ describe('group commit', () => {
     const written: number[][] = [];
     const commits = new GroupCommit<number[]>({
       sql: database.sql,
-      beforeCommit: async (tx, notes) => {
+      beforeCommit: (tx, notes) => {
         const all = notes.flat();
         written.push(all);
-        for (const id of all) await tx`insert into items (id, txid, note) values (${id}, txid_current(), 'noted')`;
+        return {
+          statement: tx`insert into items (id, txid, note) select id, txid_current(), 'noted' from unnest(${all}::int[]) as id returning id`,
+          read: (rows) => rows.length,
+        };
       },
     });
     await Promise.all(
@@ -191,6 +195,50 @@ describe('group commit', () => {
     }
     expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items where id < 500`)[0]?.n).toBe(7);
     expect((await database.sql<{ note: string }[]>`select note from items where id = 500`)[0]?.note).toBe('waited');
+  });
+
+  it('commits nothing when the final write fails, alone or in a group: that member gets its error', async () => {
+    // The final write of a transaction that noted 13 fails (13 is there already): its work is undone too.
+    await database.sql`insert into items (id, txid, note) values (1013, 0, 'there')`;
+    const commits = new GroupCommit<number[], number>({
+      sql: database.sql,
+      beforeCommit: (tx, notes) => ({
+        statement: tx`insert into items (id, txid, note) select 1000 + id, txid_current(), 'final' from unnest(${notes.flat()}::int[]) as id returning id`,
+        read: (rows) => rows.length,
+      }),
+    });
+    const alone = commits.run((tx) => insert(tx, 13), [], [13]);
+    await expect(alone).rejects.toMatchObject({ code: '23505' });
+    // Together: the group fails, and its members run again alone, where only the one noting 13 fails.
+    const together = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => commits.run((tx) => insert(tx, 20 + i), [], [i === 3 ? 13 : 20 + i])));
+    expect(together.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const rows = await database.sql<{ id: number }[]>`select id from items order by id`;
+    expect(rows.map((row) => row.id)).toEqual([20, 21, 22, 24, 25, 1013, 1020, 1021, 1022, 1024, 1025]);
+  });
+
+  it('sends BEGIN with the first statement and COMMIT with the final write: a lone transaction takes two round trips', async () => {
+    const server = new URL(db.url);
+    const proxy = await startTurnCountingProxy({ host: server.hostname, port: Number(server.port || 5432) });
+    const url = new URL(db.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const viaProxy = connectDatabase(url.toString(), { max: 1 });
+    try {
+      const commits = new GroupCommit<number[], number>({
+        sql: viaProxy.sql,
+        beforeCommit: (tx, notes) => ({ statement: tx`insert into items (id, txid, note) select id, txid_current(), 'final' from unnest(${notes.flat()}::int[]) as id returning id`, read: (rows) => rows.length }),
+      });
+      // The first prepares the statements (a round trip of its own for each, the first time on a connection).
+      await commits.run((tx) => insert(tx, 1), [], [101]);
+      const before = proxy.turns;
+      await commits.run((tx) => insert(tx, 2), [], [102]);
+      expect(proxy.turns - before).toBe(2);
+      const rows = await database.sql<{ id: number; txid: string }[]>`select id, txid::text from items where id in (2, 102) order by id`;
+      expect(rows).toHaveLength(2);
+      expect(rows[0]?.txid).toBe(rows[1]?.txid);
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
   });
 
   it('runs a transaction again when Postgres breaks a deadlock with it', async () => {

@@ -26,7 +26,7 @@ describe('reference numbers', () => {
   it('never hands out a number twice, across processes and blocks', async () => {
     const processes = [new ReferenceNumbers(), new ReferenceNumbers()];
     const taken = await Promise.all(
-      Array.from({ length: 150 }, (_, i) => inTransaction(database.sql, (tx) => processes[i % 2]!.next(tx))),
+      Array.from({ length: 150 }, (_, i) => inTransaction(database.sql, (tx) => processes[i % 2]!.next(tx)).then((done) => done.value)),
     );
     expect(new Set(taken).size).toBe(150);
     expect(taken.every((n) => Number.isInteger(n) && n > 0)).toBe(true);

@@ -97,14 +97,15 @@ async function receiveInTransaction(
   const number = sms.number.number;
   const { sender } = sms;
   const messageId = randomUUID();
-  // The claim, and (only when it is new) the conversation's lock, in one round trip.
-  const claimed = await tx`
+  // The claim, with (only when it is new) the conversation's lock, then what is known of the
+  // conversation: two statements sent together, one round trip. The second runs after the first,
+  // under the lock, so it sees every message of this conversation committed before.
+  const claim = tx`
     insert into sms_inbound (provider, provider_message_id, number, sender, message_id, received_at)
     values (${sms.provider}, ${sms.providerMessageId}, ${number}, ${sender}, ${messageId}, ${now})
     on conflict do nothing
-    returning message_id, pg_advisory_xact_lock(hashtext(${number}), hashtext(${sender})) is not null as locked`;
-  if (claimed.length === 0) return { status: 'duplicate' };
-  const [conversation] = await tx<ConversationRow[]>`
+    returning message_id, pg_advisory_xact_lock(hashtext(${number}), hashtext(${sender})) is not null as locked`.execute();
+  const lookup = tx<ConversationRow[]>`
     select
       (select opted_out from sms_opt_outs where number = ${number} and sender = ${sender}) as opted_out,
       open.id as open_id,
@@ -116,7 +117,10 @@ async function receiveInTransaction(
       select id from interactions
       where from_address = ${sender} and to_address = ${number} and channel = 'sms' and state not in ('closed', 'discarded')
       order by created_at desc limit 1
-    ) as open on true`;
+    ) as open on true`.execute();
+  const [claimed, [conversation]] = await Promise.all([claim, lookup]);
+  // A provider's retry: the message is stored already (what was looked up is of no use).
+  if (claimed.length === 0) return { status: 'duplicate' };
   const optedOut = conversation?.opted_out ?? false;
   const openId = conversation?.open_id ?? null;
 
