@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'routing-scaling': async () => (await import('./routing-scaling.bench.ts')).run(),
   'sms-webhook': async () => (await import('./sms-webhook.bench.ts')).run(),
   'email-capture': async () => (await import('./email-capture.bench.ts')).run(),
+  'round-trips': async () => (await import('./round-trips.bench.ts')).run(),
 };
 
 async function machine(): Promise<Figures> {

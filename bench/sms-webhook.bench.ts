@@ -21,14 +21,15 @@ import { freePort } from '../test/support/sms.ts';
 import { startTestSwitchboard } from '../test/support/switchboard.ts';
 import type { LoadPlan, LoadResult } from './sms-webhook-load.ts';
 
-const AGENTS = 50;
-const CAPACITY = 50;
 const NUMBER = '+14155550100';
 
 function setting(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
+
+const AGENTS = setting('SMS_BENCH_AGENTS', 50);
+const CAPACITY = setting('SMS_BENCH_CAPACITY', 50);
 
 function benchConfig(twilio: FakeTwilio, baseUrl: string, acknowledge: boolean): ConfigInput {
   const agents = Array.from({ length: AGENTS }, (_, index) => ({
@@ -79,7 +80,7 @@ async function fire(plan: LoadPlan): Promise<LoadResult> {
 export async function run(): Promise<Record<string, unknown>> {
   const total = setting('SMS_BENCH_MESSAGES', 2_000);
   const concurrency = setting('SMS_BENCH_CONCURRENCY', 32);
-  const warmup = Math.min(200, Math.floor(total / 10));
+  const warmup = setting('SMS_BENCH_WARMUP', Math.min(200, Math.floor(total / 10)));
   const acknowledge = process.env.SMS_BENCH_ACK === '1';
   const twilio = await FakeTwilio.start();
   const port = await freePort();

@@ -43,7 +43,7 @@ export function benchConfig(users: ConfigInput['users'], routing: ConfigInput['r
   };
 }
 
-export function startBenchSwitchboard(config: ConfigInput, options: Partial<SwitchboardOptions> = {}): Promise<TestSwitchboard> {
+export function startBenchSwitchboard(config: ConfigInput, options: Partial<SwitchboardOptions> & { connectVia?: (url: string) => string } = {}): Promise<TestSwitchboard> {
   return startTestSwitchboard(config, { relayPollMs: 200, databasePoolSize: 20, ...options });
 }
 

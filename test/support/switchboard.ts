@@ -16,12 +16,16 @@ export interface TestSwitchboard extends Switchboard {
   stop(): Promise<void>;
 }
 
-export async function startTestSwitchboard(config: ConfigInput, options: Partial<SwitchboardOptions> = {}): Promise<TestSwitchboard> {
+/** `connectVia` rewrites the test database's URL the Switchboard connects to (e.g. through a proxy). */
+export async function startTestSwitchboard(
+  config: ConfigInput,
+  { connectVia, ...options }: Partial<SwitchboardOptions> & { connectVia?: (url: string) => string } = {},
+): Promise<TestSwitchboard> {
   const db = await createTestDatabase();
   const prefix = `sbt-${randomBytes(4).toString('hex')}`;
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const base: SwitchboardOptions = {
-    databaseUrl: db.url,
+    databaseUrl: connectVia ? connectVia(db.url) : db.url,
     redisUrl: redisUrl(),
     config: parseConfig(config),
     logger,

@@ -1,0 +1,89 @@
+/**
+ * Round trips to Postgres, and what they cost when the database is a network hop away. A Switchboard
+ * connects through a proxy that counts the process's turns (each time it sends after hearing back)
+ * and holds every chunk `delayMs` in each direction (default 1 ms), as a database on another machine
+ * of the same data center would. Interactions are taken in one at a time (nothing else runs, so no
+ * transaction shares its commit), first with nobody to offer them to, then offered to an agent; the
+ * figures are round trips per intake and from intake until everything it set off has settled (intake,
+ * routing, offer, outbox), and the intake's and intake-to-offer's latency.
+ *
+ *   npx tsx bench/round-trips.bench.ts           ROUND_TRIPS_DELAY_MS=0 for the local connection
+ */
+import postgres from 'postgres';
+import { agents, benchConfig, isMain, percentile, round, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
+import { adminDatabaseUrl } from '../test/support/env.ts';
+import { startTurnCountingProxy } from '../test/support/turn-counting-proxy.ts';
+
+export async function run(options: { count?: number; delayMs?: number } = {}): Promise<Figures> {
+  const count = options.count ?? 100;
+  const delayMs = options.delayMs ?? Number(process.env.ROUND_TRIPS_DELAY_MS ?? 1);
+  const server = new URL(adminDatabaseUrl());
+  const proxy = await startTurnCountingProxy({ host: server.hostname, port: Number(server.port || 5432) }, { delayMs });
+  const connectVia = (url: string) => {
+    const via = new URL(url);
+    via.host = `127.0.0.1:${proxy.port}`;
+    return via.toString();
+  };
+  // One agent, who takes email only: the SMS taken in first stay queued, the email after are offered to her.
+  const sb = await startBenchSwitchboard(benchConfig(agents(1, { email: 50, sms: 0 })), { connectVia, relayPollMs: 1_000 });
+  // The benchmark watches on a connection of its own, around the proxy.
+  const watch = postgres(sb.db.url, { max: 1, onnotice: () => {} });
+  try {
+    await sb.engine.setPresence('agent0', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'bench');
+    // Settled: nothing is due in the outbox and the process has not turned to Postgres for a while.
+    let lastTurns = -1;
+    let lastMoved = 0;
+    const quiet = async () => {
+      if (proxy.turns !== lastTurns) {
+        lastTurns = proxy.turns;
+        lastMoved = performance.now();
+        return false;
+      }
+      if (performance.now() - lastMoved < 30) return false;
+      return (await watch<{ n: number }[]>`select count(*)::int as n from outbox where available_at <= now()`)[0]?.n === 0;
+    };
+    const state = async (id: string) => (await watch<{ state: string }[]>`select state from interactions where id = ${id}`)[0]?.state;
+    const intake = (n: number, channel: 'email' | 'sms') =>
+      sb.engine.intake({ channel, from: channel === 'sms' ? `+1415${2_000_000 + n}` : `c${n}@example.com`, to: 'support@example.com', subject: 'hello', body: 'Please help.' }, 'bench');
+
+    // Intake alone (the routing that follows finds nobody for an SMS; its turns come after the intake's).
+    const intakeMs: number[] = [];
+    const intakeTurns: number[] = [];
+    for (let n = 0; n < count; n++) {
+      await waitFor(quiet, 10_000, 5);
+      const turns = proxy.turns;
+      const started = performance.now();
+      await intake(n, 'sms');
+      intakeMs.push(performance.now() - started);
+      intakeTurns.push(proxy.turns - turns);
+    }
+    const offerMs: number[] = [];
+    const offerTurns: number[] = [];
+    for (let n = 0; n < Math.min(count, 40); n++) {
+      await waitFor(quiet, 10_000, 5);
+      const turns = proxy.turns;
+      const started = performance.now();
+      const { id } = await intake(count + n, 'email');
+      while ((await state(id)) !== 'offered') await new Promise((resolve) => setTimeout(resolve, 1));
+      offerMs.push(performance.now() - started);
+      await waitFor(quiet, 10_000, 5);
+      offerTurns.push(proxy.turns - turns);
+    }
+    return {
+      name: 'round-trips',
+      delayMsEachWay: delayMs,
+      intakes: count,
+      roundTripsPerIntake: percentile(intakeTurns, 50),
+      intakeP50Ms: round(percentile(intakeMs, 50), 2),
+      offers: offerMs.length,
+      roundTripsIntakeToOfferSettled: percentile(offerTurns, 50),
+      intakeToOfferP50Ms: round(percentile(offerMs, 50), 2),
+    };
+  } finally {
+    await watch.end();
+    await sb.stop();
+    await proxy.close();
+  }
+}
+
+if (isMain(import.meta.url)) console.log(JSON.stringify(await run(), null, 2));
