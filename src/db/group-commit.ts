@@ -28,7 +28,7 @@ export interface GroupCommitOptions<Note, Written> {
   /**
    * Runs once per transaction, after its members' work, with what each member noted: the
    * transaction's last write (e.g. the outbox entries of the whole group, in one statement), which
-   * COMMIT follows without a round trip of its own.
+   * COMMIT follows without waiting for its answer (see commitWith).
    */
   beforeCommit?: (tx: TransactionSql, notes: Note[]) => FinalWrite<Written>;
   /** Runs after a successful COMMIT with what `beforeCommit` returned (e.g. dispatch what was written). */

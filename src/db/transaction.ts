@@ -6,16 +6,18 @@
  * connection may go back to the pool inside an open transaction. Reserving the connection first and
  * sending BEGIN/COMMIT ourselves avoids that path entirely.
  *
- * BEGIN and COMMIT cost no round trip of their own: BEGIN goes out with the work's first statement,
- * and COMMIT right behind the transaction's last write (see commitWith).
+ * BEGIN costs no round trip of its own: it goes out with the work's first statement. COMMIT is handed
+ * to the driver right behind the transaction's last write, without waiting for its answer (see
+ * commitWith); postgres.js sends it at once behind a small write, and only once a write over about
+ * 1 KiB has been answered.
  */
 import type { PendingQuery, ReservedSql, Row, TransactionSql } from 'postgres';
 import { SwitchboardError } from '../errors.ts';
 import type { Sql } from './client.ts';
 
 /**
- * A transaction's last write: one statement, not sent yet, that COMMIT follows without waiting for
- * its answer, and what to make of the rows it returns.
+ * A transaction's last write: one statement, not sent yet, that COMMIT is handed to the driver right
+ * behind, and what to make of the rows it returns.
  */
 export interface FinalWrite<F> {
   statement: PendingQuery<Row[]> | null;
