@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { connectPostgresSocket } from './socket.ts';
 
 export type Sql = postgres.Sql;
 
@@ -19,7 +20,9 @@ export interface Database {
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 export function connectDatabase(url: string, options: { max?: number } = {}): Database {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, transform: { undefined: null } });
+  // `socket` is a postgres.js option its type declarations leave out (see src/db/socket.ts).
+  const connect = { socket: connectPostgresSocket } as Record<string, unknown>;
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, transform: { undefined: null }, ...connect });
   return { url, sql, close: () => sql.end({ timeout: 5 }) };
 }
 

@@ -6,10 +6,9 @@
  * connection may go back to the pool inside an open transaction. Reserving the connection first and
  * sending BEGIN/COMMIT ourselves avoids that path entirely.
  *
- * BEGIN costs no round trip of its own: it goes out with the work's first statement. COMMIT is handed
- * to the driver right behind the transaction's last write, without waiting for its answer (see
- * commitWith); postgres.js sends it at once behind a small write, and only once a write over about
- * 1 KiB has been answered.
+ * BEGIN and COMMIT cost no round trip of their own: BEGIN goes out with the work's first statement,
+ * and COMMIT right behind the transaction's last write (see commitWith; the socket does not hold it
+ * back, see socket.ts).
  */
 import type { PendingQuery, ReservedSql, Row, TransactionSql } from 'postgres';
 import { SwitchboardError } from '../errors.ts';

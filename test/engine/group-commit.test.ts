@@ -225,7 +225,7 @@ describe('group commit', () => {
     try {
       const commits = new GroupCommit<number[], number>({
         sql: viaProxy.sql,
-        beforeCommit: (tx, notes) => ({ statement: tx`insert into items (id, txid, note) select id, txid_current(), 'final' from unnest(${notes.flat()}::int[]) as id returning id`, read: (rows) => rows.length }),
+        beforeCommit: (tx, notes) => ({ statement: tx`insert into items (id, txid, note) select id, txid_current(), ${'x'.repeat(3000)} from unnest(${notes.flat()}::int[]) as id returning id`, read: (rows) => rows.length }),
       });
       // The first prepares the statements (a round trip of its own for each, the first time on a connection).
       await commits.run((tx) => insert(tx, 1), [], [101]);

@@ -22,6 +22,9 @@ export async function startTurnCountingProxy(target: { host: string; port: numbe
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
+    // Like Postgres on its side, the proxy sends what it has at once (no Nagle delay of its own).
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     let clientsTurn = false;
     for (const socket of [client, upstream]) {
       sockets.add(socket);
