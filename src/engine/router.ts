@@ -97,21 +97,25 @@ export async function routeInteraction(
     and a.skills ?& ${skills}::text[]
     and not (a.id = any(${declinedBy}::text[]))`;
   const elsewhere = keysHeldElsewhere(tx, keyOf.agent(''));
-  const [reserved] = await tx<{ id: string }[]>`
-    update agents set ${load} = ${load} + 1, idle_since = ${now}
-    where id = (
-      select a.id from agents a
-      where ${fits} and not (a.id = any(${elsewhere}::text[]))
-      order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
-      limit 1
-      for update skip locked
+  // When none is reserved, the same statement tells whether agents that fit were only passed over.
+  const [reserved] = await tx<{ id: string | null; passed_over: boolean | null }[]>`
+    with reserved as (
+      update agents set ${load} = ${load} + 1, idle_since = ${now}
+      where id = (
+        select a.id from agents a
+        where ${fits} and not (a.id = any(${elsewhere}::text[]))
+        order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
+        limit 1
+        for update skip locked
+      )
+      returning id
     )
-    returning id`;
-  if (!reserved) {
+    select (select id from reserved) as id,
+           case when not exists (select 1 from reserved) then exists (select 1 from agents a where ${fits}) end as passed_over`;
+  if (!reserved?.id) {
     // Nobody fits or has room now (an agent asks for work when it gains room), unless agents that fit
-    // were only locked: then this decision is made again shortly.
-    const [locked] = await tx`select 1 from agents a where ${fits} limit 1`;
-    if (locked) outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: INTERACTION_RETRY_AFTER_MS });
+    // were only passed over: then this decision is made again shortly.
+    if (reserved?.passed_over) outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: INTERACTION_RETRY_AFTER_MS });
     return null;
   }
   holdKey(tx, keyOf.agent(reserved.id));
