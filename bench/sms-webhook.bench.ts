@@ -9,7 +9,9 @@
  *   SMS_BENCH_MESSAGES=5000 SMS_BENCH_CONCURRENCY=64 SMS_BENCH_ACK=1 npx tsx bench/sms-webhook.bench.ts
  *
  * SMS_BENCH_ACK=1 also sends each customer an acknowledgement (to a local fake Twilio); SMS_BENCH_IDLE=1
- * leaves the agents logged out; SMS_BENCH_POOL sets the Postgres pool size (default 16).
+ * leaves the agents logged out; SMS_BENCH_POOL sets the Postgres pool size (default 16); SMS_BENCH_AGENTS
+ * and SMS_BENCH_CAPACITY the agents and the SMS each takes at once (default 50 and 50, at most 50);
+ * SMS_BENCH_WARMUP the messages sent before the measured ones (default 200).
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
