@@ -1,7 +1,8 @@
 /**
  * The cost of one routing decision as the queue grows: an agent becomes free and is offered the head
- * of its queue, with 100 and with 100,000 interactions queued (and, the other way round, a new
- * interaction finds the best of 1,000 available agents). Each decision is one transaction, timed alone.
+ * of its queue, with 100 and with 100,000 interactions queued; and, the other way round, a new
+ * interaction finds the best of 100 and of 10,000 available agents. Each decision is one transaction,
+ * timed alone.
  */
 import { randomUUID } from 'node:crypto';
 import { routeAgent, routeInteraction } from '../src/engine/router.ts';
@@ -62,13 +63,16 @@ export async function run(options: { decisions?: number } = {}): Promise<Figures
   const decisions = options.decisions ?? 200;
   const small = await decisionsWithQueue(100, Math.min(decisions, 90));
   const large = await decisionsWithQueue(100_000, decisions);
-  const manyAgents = await decisionsWithAgents(1_000, decisions);
+  const fewAgents = await decisionsWithAgents(100, decisions);
+  const manyAgents = await decisionsWithAgents(10_000, decisions);
   return {
     decisionMedianMsQueue100: round(median(small), 2),
     decisionMedianMsQueue100k: round(median(large), 2),
     ratio100kTo100: round(median(large) / median(small), 2),
     decisionP99MsQueue100k: round(percentile(large, 99), 2),
-    newInteractionDecisionMedianMs1000Agents: round(median(manyAgents), 2),
+    newInteractionDecisionMedianMs100Agents: round(median(fewAgents), 2),
+    newInteractionDecisionMedianMs10kAgents: round(median(manyAgents), 2),
+    ratio10kTo100Agents: round(median(manyAgents) / median(fewAgents), 2),
   };
 }
 

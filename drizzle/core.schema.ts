@@ -5,9 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-
   bigserial,
-
+  boolean,
   index,
   integer,
   jsonb,
@@ -15,7 +14,6 @@ import {
   primaryKey,
   text,
   timestamp,
-
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -50,12 +48,43 @@ export const agents = pgTable(
     eventSeq: integer('event_seq').notNull().default(0),
   },
   (t) => [
-    index('agents_available_idx')
-      .on(t.idleSince)
-      .where(sql`${t.status} = 'available' and (${t.loadEmail} < ${t.capEmail} or ${t.loadSms} < ${t.capSms})`),
     index('agents_workgroups_idx').using('gin', t.workgroups),
   ],
 );
+
+/**
+ * Where a new interaction finds its agent without looking at every agent: one row per agent, workgroup,
+ * routing profile (the sorted skills a category requires) and media type, for every profile whose skills
+ * the agent has, with its proficiency in them (`score`), whether it can take such work now (`ready`:
+ * available with room) and since when it is idle. Rows are kept by triggers on `agents` and
+ * `routing_profiles` (migration 0008), so every change to an agent, in any statement, keeps them true.
+ */
+export const agentSlots = pgTable(
+  'agent_slots',
+  {
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    workgroup: text('workgroup').notNull(),
+    skills: text('skills').array().notNull(),
+    channel: text('channel').notNull(),
+    score: integer('score').notNull(),
+    ready: boolean('ready').notNull(),
+    idleSince: timestamp('idle_since', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.agentId, t.workgroup, t.skills, t.channel] }),
+    // Best proficiency, then longest idle: the first row is the agent to offer.
+    index('agent_slots_pick_idx')
+      .on(t.workgroup, t.skills, t.channel, t.score.desc(), t.idleSince)
+      .where(sql`${t.ready}`),
+  ],
+);
+
+/** The routing profiles in use: the distinct sorted skill sets the configured categories require. */
+export const routingProfiles = pgTable('routing_profiles', {
+  skills: text('skills').array().primaryKey(),
+});
 
 export const agentEvents = pgTable(
   'agent_events',

@@ -20,6 +20,7 @@ import { reserveCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
 import { applyInteractionEvents, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
+import { routingProfile } from './routing-profiles.ts';
 
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
 const ROUTER = `router:${process.pid}`;
@@ -97,21 +98,36 @@ export async function routeInteraction(
     and a.skills ?& ${skills}::text[]
     and not (a.id = any(${declinedBy}::text[]))`;
   const elsewhere = keysHeldElsewhere(tx, keyOf.agent(''));
+  const byRank = tx`order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc`;
+  const pick = tx`select a.id from agents a where ${fits} and not (a.id = any(${elsewhere}::text[])) ${byRank} limit 1 for update skip locked`;
+  const anyFits = tx`exists (select 1 from agents a where ${fits})`;
+  let choose = tx`(${pick})`;
+  let fitsExist = anyFits;
+  if (targetAgentId === null) {
+    // The agent's slots for this workgroup, profile and media type are in routing order, ready ones
+    // only (the order is spelled as agent_slots_pick_idx has it, so that the index gives it): the first
+    // that is free is the one. An interaction whose profile is no longer configured
+    // (its category changed since it was queued) is matched against the agents themselves.
+    const profile = routingProfile(skills);
+    const slots = tx`
+      from agent_slots s join agents a on a.id = s.agent_id
+      where s.workgroup = ${workgroup} and s.skills = ${profile}::text[] and s.channel = ${channel} and s.ready and ${fits}`;
+    const known = tx`exists (select 1 from routing_profiles where skills = ${profile}::text[])`;
+    choose = tx`(case when ${known} then (
+      select a.id ${slots} and not (a.id = any(${elsewhere}::text[]))
+      order by s.score desc nulls last, s.idle_since asc limit 1 for update of a skip locked
+    ) else (${pick}) end)`;
+    fitsExist = tx`(case when ${known} then exists (select 1 ${slots}) else ${anyFits} end)`;
+  }
   // When none is reserved, the same statement tells whether agents that fit were only passed over.
   const [reserved] = await tx<{ id: string | null; passed_over: boolean | null }[]>`
     with reserved as (
       update agents set ${load} = ${load} + 1, idle_since = ${now}
-      where id = (
-        select a.id from agents a
-        where ${fits} and not (a.id = any(${elsewhere}::text[]))
-        order by (select coalesce(sum((a.skills ->> s)::int), 0) from unnest(${skills}::text[]) s) desc, a.idle_since asc
-        limit 1
-        for update skip locked
-      )
+      where id = ${choose}
       returning id
     )
     select (select id from reserved) as id,
-           case when not exists (select 1 from reserved) then exists (select 1 from agents a where ${fits}) end as passed_over`;
+           case when not exists (select 1 from reserved) then ${fitsExist} end as passed_over`;
   if (!reserved?.id) {
     // Nobody fits or has room now (an agent asks for work when it gains room), unless agents that fit
     // were only passed over: then this decision is made again shortly.

@@ -11,6 +11,7 @@ import { keyOf, type Engine } from './engine.ts';
 import { initialStep, persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent } from './presence-runtime.ts';
+import { syncRoutingProfiles } from './routing-profiles.ts';
 
 export async function syncConfig(engine: Engine, config: Config): Promise<void> {
   await engine.transaction((tx, outbox, now) => syncConfigInTransaction(tx, config, now, outbox), [keyOf.config()]);
@@ -39,4 +40,6 @@ export async function syncConfigInTransaction(tx: TransactionSql, config: Config
       await applyPresenceEvent(tx, user.id, { type: 'SET_CAPACITY', capacity }, 'system', now, outbox);
     }
   }
+  // After the agents, whose rows this transaction now holds, as routing takes an agent's before its slots.
+  await syncRoutingProfiles(tx, config);
 }
