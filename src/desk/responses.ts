@@ -88,16 +88,24 @@ export async function searchResponses(sql: Sql, search: ResponseSearch): Promise
  * Responses for an interaction, best first: those for its channel and workgroup whose words appear in
  * its subject and the customer's latest messages, ranked by ts_rank (keywords weigh most).
  */
-export async function suggestResponses(sql: Sql | TransactionSql, interactionId: string, limit: number): Promise<ResponseSummary[]> {
-  const rows = await sql<Omit<Row, 'body'>[]>`
-    with i as (
+export async function suggestResponses(
+  sql: Sql | TransactionSql,
+  interactionId: string,
+  limit: number,
+  /** The interaction as it is being created (its row and message not written yet): channel, workgroup, the customer's words. */
+  creating?: { channel: string; workgroup: string | null; text: string },
+): Promise<ResponseSummary[]> {
+  const source = creating
+    ? sql`select ${creating.channel}::text as channel, ${creating.workgroup}::text as workgroup, left(${creating.text}, ${SUGGESTION_TEXT_CHARACTERS}) as text`
+    : sql`
       select channel, workgroup,
              left(coalesce(subject, '') || ' ' || coalesce((
                select string_agg(body, ' ') from (
                  select body from messages where interaction_id = ${interactionId} and direction = 'in' order by created_at desc limit 3
                ) latest), ''), ${SUGGESTION_TEXT_CHARACTERS}) as text
-      from interactions where id = ${interactionId}
-    ),
+      from interactions where id = ${interactionId}`;
+  const rows = await sql<Omit<Row, 'body'>[]>`
+    with i as (${source}),
     q as (
       -- The customer's words as an OR query (plainto_tsquery quotes every lexeme; its ANDs become ORs).
       select nullif(replace(plainto_tsquery(${LANGUAGE}::regconfig, i.text)::text, ' & ', ' | '), '')::tsquery as query from i

@@ -1,6 +1,7 @@
 /**
  * The intake every channel shares: store the interaction and its first message, then, in the same
- * transaction, acknowledge, categorize and queue it (or discard it with a reason).
+ * transaction, acknowledge, categorize, queue and offer it to the best agent with room (or discard it
+ * with a reason).
  */
 import { randomUUID } from 'node:crypto';
 import type { PendingQuery, Row, TransactionSql } from 'postgres';
@@ -11,6 +12,7 @@ import { applyInteractionEvents, type EventRow, type LockedInteraction, type New
 import { initialStep, persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import type { ReferenceNumbers } from './references.ts';
+import { offerEvent, reserveAgent, ROUTER } from './router.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -49,9 +51,9 @@ export interface IntakeDeps {
 }
 
 /**
- * Creates the interaction and runs its first transitions in memory (acknowledged, categorized, then
- * queued, or discarded), then writes the interaction as it ended up, its event rows and its first
- * message in one statement.
+ * Creates the interaction and runs its first transitions in memory (acknowledged, categorized, queued
+ * and offered when an agent was reserved for it; or discarded), then writes the interaction as it
+ * ended up, its event rows and its first message in one statement.
  */
 export async function intake(
   tx: TransactionSql,
@@ -95,6 +97,7 @@ export async function intake(
         priority: 0,
       },
     ],
+    firstBody: request.body,
     also: (sql) => [
       sql`
         insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
@@ -111,10 +114,15 @@ export async function intake(
   }
 
   const screened = deps.config.categorizer().categorize(request.subject, request.body);
-  const { routing, categories } = deps.config.current();
+  const { routing, categories, responses } = deps.config.current();
   const fallback = screened.matchedRule === null && request.defaultCategory ? categories.find((c) => c.id === request.defaultCategory) : undefined;
   const category = fallback ?? screened.category;
-  const queued = await applyInteractionEvents(
+  const targetAgentId = category.lastAgentRouting ? (request.lastAgentId ?? null) : null;
+  // The best agent with room, reserved before the interaction is written, so that it is written
+  // offered: no second transaction to route it. When none is, it is routed after it commits, as any
+  // queued interaction (an agent that gains room meanwhile cannot see it before then).
+  const reserved = await reserveAgent(tx, { channel: request.channel, workgroup: category.workgroup, skills: category.skills, targetAgentId, declinedBy: [] }, now);
+  const result = await applyInteractionEvents(
     tx,
     created,
     [
@@ -127,16 +135,17 @@ export async function intake(
         priority: category.priority,
         lastAgentRouting: category.lastAgentRouting,
         overflowAfterMs: category.overflowAfter,
-        targetAgentId: category.lastAgentRouting ? (request.lastAgentId ?? null) : null,
+        targetAgentId,
         agingEveryMs: routing.aging.every,
         agingAdd: routing.aging.add,
       },
       { type: 'ENQUEUE' },
+      ...(reserved.agentId === null ? [] : [offerEvent(deps.config, reserved.agentId)]),
     ],
     actor,
     now,
     outbox,
-    { create },
+    { create, actors: { OFFER: ROUTER }, suggestResponses: responses.length > 0 },
   );
-  return { id, reference, state: queued.after.state, messageId, category: category.id };
+  return { id, reference, state: result.after.state, messageId, category: category.id };
 }

@@ -66,7 +66,14 @@ async function offerDetails(effects: Effects, context: InteractionContext): Prom
   const { tx, interactionId, about } = effects;
   const [contactHistory, suggestions] = await Promise.all([
     about.contactId ? recentContactHistory(tx, about.contactId, interactionId) : [],
-    effects.suggestResponses ? suggestResponses(tx, interactionId, 3) : [],
+    effects.suggestResponses
+      ? suggestResponses(
+          tx,
+          interactionId,
+          3,
+          effects.firstBody === null ? undefined : { channel: context.channel, workgroup: context.workgroup, text: `${about.subject ?? ''} ${effects.firstBody}` },
+        )
+      : [],
   ]);
   return {
     channel: context.channel,
@@ -147,6 +154,8 @@ export interface EventRow {
 export interface NewInteraction {
   /** The events before the first applied one (xstate.init), written with them. */
   priorEvents: EventRow[];
+  /** The body of its first message (written in `also`). */
+  firstBody: string;
   /**
    * More to write in the same statement (e.g. the first message), each as a CTE body; they may read
    * `written` (the interaction's row once written).
@@ -159,6 +168,8 @@ export interface ApplyOptions {
   create?: NewInteraction;
   /** Whether an offer looks for suggested standard responses (there are none to find when none are configured). */
   suggestResponses?: boolean;
+  /** Who caused events of these types, when not `actor` (a new interaction offered by the router in its intake). */
+  actors?: Partial<Record<InteractionEvent['type'], string>>;
 }
 
 /**
@@ -187,9 +198,24 @@ export async function applyInteractionEvents(
   const timers = { ...locked.timers };
   const rows: EventRow[] = [...(options.create?.priorEvents ?? [])];
   const streamRows: StreamRow[] = [];
-  const effects: Effects = { tx, interactionId, about, version, timers, actor, now, outbox, streamRows, suggestResponses: options.suggestResponses ?? true };
+  const effects: Effects = {
+    tx,
+    interactionId,
+    about,
+    version,
+    timers,
+    actor,
+    now,
+    outbox,
+    streamRows,
+    suggestResponses: options.suggestResponses ?? true,
+    firstBody: options.create?.firstBody ?? null,
+    routingRequested: false,
+  };
 
   for (const event of events) {
+    const eventActor = options.actors?.[event.type] ?? actor;
+    effects.actor = eventActor;
     const prior = { state, context: snapshot.context };
     const result = step(interactionMachine, snapshot, event);
     if (!result.handled) {
@@ -209,7 +235,7 @@ export async function applyInteractionEvents(
     await executeActions(effects, result.actions, context);
     openAlerts -= await observeInteractionTransition(
       tx,
-      { interactionId, seq: version, eventType: event.type, actor, now, before: prior, after: { state, context }, openAlerts },
+      { interactionId, seq: version, eventType: event.type, actor: eventActor, now, before: prior, after: { state, context }, openAlerts },
       outbox,
     );
     rows.push({
@@ -217,7 +243,7 @@ export async function applyInteractionEvents(
       seq: version,
       type: event.type,
       event,
-      actor,
+      actor: eventActor,
       at: now,
       state,
       state_path: path,
@@ -227,6 +253,9 @@ export async function applyInteractionEvents(
     });
   }
 
+  // Routing asked for by a transition is moot when a later one of the same batch has left the queue
+  // (a new interaction offered in its intake).
+  if (effects.routingRequested && state === 'queued') outbox.push({ kind: 'route.interaction', payload: { interactionId } });
   const context = snapshot.context;
   const queuedAt = enteredQueue ? now : null;
   const closedAt = snapshot.status === 'done' ? now : null;
@@ -301,6 +330,10 @@ interface Effects {
   /** Stream events, written with the interaction's row. */
   streamRows: StreamRow[];
   suggestResponses: boolean;
+  /** While the interaction is being created (its row and first message not written yet), that message's body. */
+  firstBody: string | null;
+  /** A transition asked for the interaction to be routed (done once all events are applied). */
+  routingRequested: boolean;
 }
 
 /** Runs what one transition asked for: in-transaction effects now, the rest as outbox entries. */
@@ -337,7 +370,7 @@ async function executeActions(effects: Effects, actions: MachineAction[], contex
         break;
       }
       case 'requestRouting':
-        outbox.push({ kind: 'route.interaction', payload: { interactionId } });
+        effects.routingRequested = true;
         break;
       case 'releaseAgent': {
         const agentId = String(params.agentId);

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
-import type { Channel } from '../../machines/interaction.types.ts';
+import type { Channel, InteractionEvent } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
 import { claimKey, holdKey, keysHeldElsewhere, routedByAnother, routesKey } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
@@ -23,7 +23,7 @@ import type { OutboxEntry } from './outbox.ts';
 import { routingProfile } from './routing-profiles.ts';
 
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
-const ROUTER = `router:${process.pid}`;
+export const ROUTER = `router:${process.pid}`;
 
 /** How many queued interactions one lookup for an agent returns. */
 const CANDIDATES = 5;
@@ -48,6 +48,12 @@ export interface Offer {
   offerId: string;
 }
 
+/** The event that offers an interaction to the agent reserved for it. */
+export function offerEvent(config: ConfigStore, agentId: string): Extract<InteractionEvent, { type: 'OFFER' }> {
+  const { routing } = config.current();
+  return { type: 'OFFER', offerId: randomUUID(), agentId, timeoutMs: routing.offerTimeout, ronaPriorityIncrement: routing.ronaPriorityIncrement };
+}
+
 async function offer(
   tx: TransactionSql,
   config: ConfigStore,
@@ -56,20 +62,23 @@ async function offer(
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<Offer | null> {
-  const { routing, responses } = config.current();
-  const offerId = randomUUID();
-  const interactionId = locked.id;
-  const result = await applyInteractionEvents(
-    tx,
-    locked,
-    [{ type: 'OFFER', offerId, agentId, timeoutMs: routing.offerTimeout, ronaPriorityIncrement: routing.ronaPriorityIncrement }],
-    ROUTER,
-    now,
-    outbox,
-    { suggestResponses: responses.length > 0 },
-  );
-  return result.handled ? { interactionId, agentId, offerId } : null;
+  const event = offerEvent(config, agentId);
+  const result = await applyInteractionEvents(tx, locked, [event], ROUTER, now, outbox, { suggestResponses: config.current().responses.length > 0 });
+  return result.handled ? { interactionId: locked.id, agentId, offerId: event.offerId } : null;
 }
+
+/** What an interaction needs of an agent. */
+export interface RoutingNeed {
+  channel: Channel;
+  workgroup: string;
+  skills: string[];
+  /** Only this agent (targeted routing), or any of the workgroup's. */
+  targetAgentId: string | null;
+  declinedBy: string[];
+}
+
+/** The agent reserved, or none, and then whether agents that fit were only passed over (held elsewhere). */
+export type Reservation = { agentId: string } | { agentId: null; passedOver: boolean };
 
 /** Finds an agent for one queued interaction. */
 export async function routeInteraction(
@@ -85,6 +94,22 @@ export async function routeInteraction(
   if (record.state !== 'queued') return null;
   const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
   if (workgroup === null) return null;
+  const reserved = await reserveAgent(tx, { channel, workgroup, skills, targetAgentId, declinedBy }, now);
+  if (reserved.agentId === null) {
+    // Nobody fits or has room now (an agent asks for work when it gains room), unless agents that fit
+    // were only passed over: then this decision is made again shortly.
+    if (reserved.passedOver) outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: INTERACTION_RETRY_AFTER_MS });
+    return null;
+  }
+  return offer(tx, config, record, reserved.agentId, now, outbox);
+}
+
+/**
+ * Finds the best agent that fits and has room, and reserves it (a unit of its capacity, and it is
+ * held to the end of the transaction), in one statement.
+ */
+export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: Date): Promise<Reservation> {
+  const { channel, workgroup, skills, targetAgentId, declinedBy } = need;
   // The best agent that fits, reserved in the same statement. Agents another transaction has locked
   // (reserving or releasing them), or that another transaction of this process is about to change,
   // are passed over rather than waited for: a wait would hold this transaction's locks, and those of
@@ -128,14 +153,9 @@ export async function routeInteraction(
     )
     select (select id from reserved) as id,
            case when not exists (select 1 from reserved) then ${fitsExist} end as passed_over`;
-  if (!reserved?.id) {
-    // Nobody fits or has room now (an agent asks for work when it gains room), unless agents that fit
-    // were only passed over: then this decision is made again shortly.
-    if (reserved?.passed_over) outbox.push({ kind: 'route.interaction', payload: { interactionId }, delayMs: INTERACTION_RETRY_AFTER_MS });
-    return null;
-  }
+  if (!reserved?.id) return { agentId: null, passedOver: reserved?.passed_over ?? false };
   holdKey(tx, keyOf.agent(reserved.id));
-  return offer(tx, config, record, reserved.id, now, outbox);
+  return { agentId: reserved.id };
 }
 
 interface AgentRoom {

@@ -129,12 +129,12 @@ describe('agent slots', () => {
   });
 
   it('routes an interaction whose profile is no longer in use by the agents themselves', async () => {
-    await available('bob');
-    await available('alice');
+    // Taken in while nobody is available, so that it stays queued; then both go available, no relay looking for work.
     await sb.relay.stop();
     const id = await intake('invoice b');
     await sb.database.sql`delete from routing_profiles`;
     expect(await slots()).toEqual([]);
+    for (const agentId of ['bob', 'alice']) await sb.engine.setPresence(agentId, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
     const offer = await sb.engine.transaction((tx, outbox, now) => routeInteraction(tx, sb.engine.config, id, now, outbox));
     expect(offer?.agentId).toBe('alice');
     expect(await stateOf(id)).toEqual({ state: 'offered', agent_id: 'alice' });

@@ -24,8 +24,9 @@ describe('outbox relay', () => {
     await sb.relay.stop();
     // An engine with no relay listening: it commits and "dies" before dispatching anything.
     const orphan = new Engine({ database: sb.database, config: sb.engine.config });
-    await orphan.setPresence('alice', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
+    // Taken in while nobody is available (else it is offered in its intake), then Alice goes available.
     const { id } = await orphan.intake({ channel: 'email', from: 'a@example.com', to: 's@example.com', subject: 'refund', body: 'x' }, 'test');
+    await orphan.setPresence('alice', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
     const pending = await sb.database.sql<{ kind: string }[]>`select kind from outbox order by id`;
     expect(pending.map((p) => p.kind)).toEqual(expect.arrayContaining(['route.agent', 'route.interaction', 'stream.notify', 'timer.arm']));
     expect((await sb.database.sql`select state from interactions where id = ${id}`)[0]?.state).toBe('queued');

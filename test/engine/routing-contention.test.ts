@@ -98,16 +98,24 @@ describe("an agent's lookup", () => {
     await sb.database.sql`delete from outbox`;
   }
   const lookForAlice = () => sb.engine.transaction((tx, outbox, now) => routeAgent(tx, sb.engine.config, 'alice', now, outbox), ['agent:alice']);
+  /** A new interaction left queued: taken in while Alice is not ready (else it is offered to her in its intake). */
+  async function queuedFor(n: number): Promise<string> {
+    await sb.engine.setPresence('alice', { type: 'GO_NOT_READY', reason: 'Pause', at: available() }, 'test');
+    const id = await intakeFor(n);
+    await sb.engine.setPresence('alice', { type: 'GO_AVAILABLE', at: available() }, 'test');
+    await sb.database.sql`delete from outbox`;
+    return id;
+  }
 
   it('goes on after an offer only when it saw more work that fits', async () => {
     await aliceAloneWithoutRelay();
-    const first = await intakeFor(1);
-    const second = await intakeFor(2);
+    const first = await queuedFor(1);
+    const second = await queuedFor(2);
     expect(await lookForAlice()).toMatchObject({ offer: { interactionId: first, agentId: 'alice' }, more: true });
     expect(await lookForAlice()).toMatchObject({ offer: { interactionId: second, agentId: 'alice' }, more: false });
     expect(await lookForAlice()).toEqual({ offer: null, more: false });
     // Routing an agent takes as many transactions as offers when nothing more is in reach: no empty look at the end.
-    const third = await intakeFor(3);
+    const third = await queuedFor(3);
     const groups = sb.engine.commitStats.groups;
     expect((await sb.engine.routeAgent('alice')).map((offer) => offer.interactionId)).toEqual([third]);
     expect(sb.engine.commitStats.groups - groups).toBe(1);
@@ -115,8 +123,7 @@ describe("an agent's lookup", () => {
 
   it('leaves an interaction another transaction holds to look for an agent again itself', async () => {
     await aliceAloneWithoutRelay();
-    const id = await intakeFor(4);
-    await sb.database.sql`delete from outbox`;
+    const id = await queuedFor(4);
     await holdRow('interactions', id);
     expect(await lookForAlice()).toEqual({ offer: null, more: false });
     // The interaction's own routing is asked for again, later; Alice has nothing to look again for.
@@ -146,8 +153,7 @@ describe("an agent's lookup", () => {
 
   it('needs no second look for an interaction that a member of the same commit routes', async () => {
     await aliceAloneWithoutRelay();
-    const id = await intakeFor(5);
-    await sb.database.sql`delete from outbox`;
+    const id = await queuedFor(5);
     const { routed, looked } = await inOneCommit(id);
     expect(routed).toMatchObject({ interactionId: id, agentId: 'alice' });
     expect(looked).toEqual({ offer: null, more: false });
@@ -157,14 +163,11 @@ describe("an agent's lookup", () => {
 
   it('hands an interaction back to routing when a member of the same commit took the room it was picked for', async () => {
     await aliceAloneWithoutRelay();
-    // Two of Alice's three email places are taken.
+    // Two of Alice's three email places are taken (each offered to her in its intake).
     await intakeFor(6);
     await intakeFor(7);
-    await lookForAlice();
-    await lookForAlice();
-    const first = await intakeFor(8);
-    const second = await intakeFor(9);
-    await sb.database.sql`delete from outbox`;
+    const first = await queuedFor(8);
+    const second = await queuedFor(9);
     // The second's router reserves her last place while her own lookup has picked the first.
     const { routed, looked } = await inOneCommit(second);
     expect(routed).toMatchObject({ interactionId: second, agentId: 'alice' });

@@ -175,7 +175,8 @@ describe('an SMS conversation', () => {
       where i.from_address = ${customer} group by i.id, i.state, i.created_at order by i.created_at`;
     expect(rows.map((r) => [r.id === firstId, r.state, r.bodies])).toEqual([
       [true, 'closed', ['First question']],
-      [false, 'queued', ['One more thing']],
+      // Offered in its intake to Bob, available since an earlier case.
+      [false, 'offered', ['One more thing']],
     ]);
     await events.close();
   });
