@@ -1,6 +1,6 @@
 /**
  * Inbound SMS webhook to offered. Starts a real Switchboard on a fresh database (real Postgres, real
- * Redis) with 50 available agents, fires Twilio-signed inbound webhooks from distinct senders over
+ * Redis) with 200 available agents (room for every message sent), fires Twilio-signed inbound webhooks from distinct senders over
  * real HTTP from a separate process (bench/sms-webhook-load.ts: keep-alive connections, a fixed number
  * in flight), and reports the accepted messages per second, the webhook's response time percentiles,
  * and how many interactions became offered and how long that took.
@@ -8,10 +8,11 @@
  *   npx tsx bench/sms-webhook.bench.ts            prints the figures as JSON
  *   SMS_BENCH_MESSAGES=5000 SMS_BENCH_CONCURRENCY=64 SMS_BENCH_ACK=1 npx tsx bench/sms-webhook.bench.ts
  *
- * SMS_BENCH_ACK=1 also sends each customer an acknowledgement (to a local fake Twilio); SMS_BENCH_IDLE=1
- * leaves the agents logged out; SMS_BENCH_POOL sets the Postgres pool size (default 16); SMS_BENCH_AGENTS
- * and SMS_BENCH_CAPACITY the agents and the SMS each takes at once (default 50 and 50, at most 50);
- * SMS_BENCH_WARMUP the messages sent before the measured ones (default 200).
+ * SMS_BENCH_MESSAGES sets the messages measured (default 6,000); SMS_BENCH_ACK=1 also sends each customer
+ * an acknowledgement (to a local fake Twilio); SMS_BENCH_IDLE=1 leaves the agents logged out;
+ * SMS_BENCH_POOL sets the Postgres pool size (default 16); SMS_BENCH_AGENTS and SMS_BENCH_CAPACITY the
+ * agents and the SMS each takes at once (default 200 and 50, at most 50); SMS_BENCH_WARMUP the messages
+ * sent before the measured ones (default 200).
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -30,7 +31,7 @@ function setting(name: string, fallback: number): number {
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
-const AGENTS = setting('SMS_BENCH_AGENTS', 50);
+const AGENTS = setting('SMS_BENCH_AGENTS', 200);
 const CAPACITY = setting('SMS_BENCH_CAPACITY', 50);
 
 function benchConfig(twilio: FakeTwilio, baseUrl: string, acknowledge: boolean): ConfigInput {
@@ -80,7 +81,7 @@ async function fire(plan: LoadPlan): Promise<LoadResult> {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const total = setting('SMS_BENCH_MESSAGES', 2_000);
+  const total = setting('SMS_BENCH_MESSAGES', 6_000);
   const concurrency = setting('SMS_BENCH_CONCURRENCY', 32);
   const warmup = setting('SMS_BENCH_WARMUP', Math.min(200, Math.floor(total / 10)));
   const acknowledge = process.env.SMS_BENCH_ACK === '1';
