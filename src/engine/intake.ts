@@ -12,7 +12,7 @@ import { applyInteractionEvents, type EventRow, type LockedInteraction, type New
 import { initialStep, persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import type { ReferenceNumbers } from './references.ts';
-import { offerEvent, reserveAgent, ROUTER } from './router.ts';
+import { offerEvent, offerOptions, reserveAgent } from './router.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -114,7 +114,7 @@ export async function intake(
   }
 
   const screened = deps.config.categorizer().categorize(request.subject, request.body);
-  const { routing, categories, responses } = deps.config.current();
+  const { routing, categories } = deps.config.current();
   const fallback = screened.matchedRule === null && request.defaultCategory ? categories.find((c) => c.id === request.defaultCategory) : undefined;
   const category = fallback ?? screened.category;
   const targetAgentId = category.lastAgentRouting ? (request.lastAgentId ?? null) : null;
@@ -145,7 +145,7 @@ export async function intake(
     actor,
     now,
     outbox,
-    { create, actors: { OFFER: ROUTER }, suggestResponses: responses.length > 0 },
+    { create, ...offerOptions(deps.config) },
   );
   return { id, reference, state: result.after.state, messageId, category: category.id };
 }

@@ -18,12 +18,12 @@ import type { ConfigStore } from '../config/config-store.ts';
 import { claimKey, holdKey, keysHeldElsewhere, routedByAnother, routesKey } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
-import { applyInteractionEvents, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
+import { applyInteractionEvents, type ApplyOptions, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { routingProfile } from './routing-profiles.ts';
 
 /** Routing decisions name the process that made them, for tracing a decision afterwards. */
-export const ROUTER = `router:${process.pid}`;
+const ROUTER = `router:${process.pid}`;
 
 /** How many queued interactions one lookup for an agent returns. */
 const CANDIDATES = 5;
@@ -48,6 +48,11 @@ export interface Offer {
   offerId: string;
 }
 
+/** How an offer is applied: as the router's decision, with suggested responses when any are configured. */
+export function offerOptions(config: ConfigStore): Pick<ApplyOptions, 'actors' | 'suggestResponses'> {
+  return { actors: { OFFER: ROUTER }, suggestResponses: config.current().responses.length > 0 };
+}
+
 /** The event that offers an interaction to the agent reserved for it. */
 export function offerEvent(config: ConfigStore, agentId: string): Extract<InteractionEvent, { type: 'OFFER' }> {
   const { routing } = config.current();
@@ -63,7 +68,7 @@ async function offer(
   outbox: OutboxEntry[],
 ): Promise<Offer | null> {
   const event = offerEvent(config, agentId);
-  const result = await applyInteractionEvents(tx, locked, [event], ROUTER, now, outbox, { suggestResponses: config.current().responses.length > 0 });
+  const result = await applyInteractionEvents(tx, locked, [event], ROUTER, now, outbox, offerOptions(config));
   return result.handled ? { interactionId: locked.id, agentId, offerId: event.offerId } : null;
 }
 
