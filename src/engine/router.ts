@@ -1,15 +1,16 @@
 /**
- * Skills-based routing. Two triggers, each one short transaction:
+ * Skills-based routing. Two triggers:
  * - an interaction enters the queue: offer it to the best available agent with spare capacity
- *   (required skills met, then highest proficiency in them, then longest idle);
+ *   (required skills met, then highest proficiency in them, then longest idle); a new one in its
+ *   intake (reserveAgent, called by intake.ts), one back in the queue in a short transaction;
  * - an agent gains room (available, freed capacity): offer it the head of its queues (priority,
  *   then age) among interactions whose skills it has.
- * Reservation is a conditional UPDATE on the agent row (for a new interaction, one statement finds
- * and reserves the agent), and the interaction row is locked while it is offered, so however many
+ * Reservation is a conditional UPDATE on the agent row (for an interaction, one statement finds and
+ * reserves the agent), and the interaction row is locked while it is offered, so however many
  * processes route, no agent exceeds its capacity and no interaction is offered twice. Lookups pass
  * over rows others hold instead of waiting for them, and look again shortly when that left work
- * undone. Both lookups walk indexes in queue order and stop at the first fit, so a decision does not
- * scan the queue.
+ * undone. Both lookups walk indexes in order and stop at the first fit (an interaction's through
+ * agent_slots, see routing-profiles.ts), so a decision scans neither the queue nor the agents.
  */
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
