@@ -40,7 +40,7 @@ async function decisionsWithQueue(depth: number, decisions: number): Promise<num
   }
 }
 
-async function decisionsWithAgents(agentCount: number, decisions: number): Promise<number[]> {
+async function intakesWithAgents(agentCount: number, decisions: number): Promise<number[]> {
   const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 50, sms: 0 }, (i) => ({ billing: (i % 10) + 1 }))), { workers: false });
   try {
     await setAllAvailable(sb, agentCount);
@@ -63,8 +63,8 @@ export async function run(options: { decisions?: number } = {}): Promise<Figures
   const decisions = options.decisions ?? 200;
   const small = await decisionsWithQueue(100, Math.min(decisions, 90));
   const large = await decisionsWithQueue(100_000, decisions);
-  const fewAgents = await decisionsWithAgents(100, decisions);
-  const manyAgents = await decisionsWithAgents(10_000, decisions);
+  const fewAgents = await intakesWithAgents(100, decisions);
+  const manyAgents = await intakesWithAgents(10_000, decisions);
   return {
     decisionMedianMsQueue100: round(median(small), 2),
     decisionMedianMsQueue100k: round(median(large), 2),

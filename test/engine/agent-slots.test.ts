@@ -9,7 +9,7 @@ import { applyConfigChange } from '../../src/admin/apply-config.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { routeInteraction } from '../../src/engine/router.ts';
 import { twoAgentConfig } from '../support/configs.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 
@@ -38,7 +38,7 @@ const profiles = async () => (await sb.database.sql<{ skills: string[] }[]>`sele
 /** The agent goes available, and its look for work (which holds its row for a moment) is over. */
 const available = async (agentId: string) => {
   await sb.engine.setPresence(agentId, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
-  await expect.poll(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n, { timeout: 3_000, interval: 20 }).toBe(0);
+  await expect.poll(() => outboxSize(sb), { timeout: 3_000, interval: 20 }).toBe(0);
 };
 const intake = async (subject: string) =>
   (await sb.engine.intake({ channel: 'email', from: `c-${subject}@example.com`, to: 's@example.com', subject, body: 'x' }, 'test')).id;

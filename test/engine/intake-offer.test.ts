@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replayInteraction } from '../../src/replay/replay.ts';
 import { twoAgentConfig } from '../support/configs.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 
@@ -28,7 +28,7 @@ describe('intake', () => {
   it('writes a new interaction offered to the best agent with room, in one transaction', async () => {
     await sb.engine.setPresence('bob', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
     await sb.engine.setPresence('alice', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
-    await expect.poll(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n, { timeout: 3_000, interval: 20 }).toBe(0);
+    await expect.poll(() => outboxSize(sb), { timeout: 3_000, interval: 20 }).toBe(0);
     await sb.relay.stop();
     const members = sb.engine.commitStats.members;
     const taken = await take('invoice 7');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS, twoAgentConfig } from '../support/configs.ts';
 import { client, openEventStream } from '../support/http-client.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 
@@ -29,7 +29,7 @@ describe('an interaction from intake to closed', () => {
     expect((await bob.put('/api/me/status', { status: 'available' })).status).toBe(200);
     await aliceEvents.next('status', (e) => e.data.status === 'available');
     // Both agents' log-ins have been routed (nothing waits in the outbox) before the interaction arrives.
-    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => outboxSize(sb), { timeout: 5_000 }).toBe(0);
 
     const created = await admin.post<{ id: string; state: string }>('/api/interactions', {
       channel: 'email',

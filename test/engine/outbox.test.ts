@@ -8,7 +8,7 @@ import { Engine } from '../../src/engine/engine.ts';
 import { connectRedis } from '../../src/queues/redis.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 import { redisUrl } from '../support/env.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 
@@ -36,7 +36,7 @@ describe('outbox relay', () => {
       state: 'offered',
       agent_id: 'alice',
     });
-    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => outboxSize(sb), { timeout: 5_000 }).toBe(0);
   });
 
   it('takes over rows a dead process had claimed once their lease lapses', async () => {
@@ -47,8 +47,8 @@ describe('outbox relay', () => {
     await sb.database.sql`update outbox set available_at = now() + interval '1 second', attempts = attempts + 1`;
     sb.relay.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n).toBeGreaterThan(0);
-    await expect.poll(async () => (await sb.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 5_000 }).toBe(0);
+    expect(await outboxSize(sb)).toBeGreaterThan(0);
+    await expect.poll(() => outboxSize(sb), { timeout: 5_000 }).toBe(0);
   });
 
   it('dispatches rows a process wrote claimed for its own relay and died before dispatching, once their lease lapses', async () => {
@@ -88,7 +88,7 @@ describe('outbox relay', () => {
       expect((await slow.database.sql`select count(*)::int as n from outbox where attempts = 0`)[0]?.n).toBe(1);
       await expect.poll(() => notified.length, { timeout: 3_000, interval: 10 }).toBe(1);
       expect(notified[0]! - committed).toBeGreaterThanOrEqual(290);
-      await expect.poll(async () => (await slow.database.sql`select count(*)::int as n from outbox`)[0]?.n, { timeout: 2_000 }).toBe(0);
+      await expect.poll(() => outboxSize(slow), { timeout: 2_000 }).toBe(0);
     } finally {
       subscriber.disconnect();
       await slow.stop();

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import { routeAgent, routeInteraction } from '../../src/engine/router.ts';
 import { twoAgentConfig } from '../support/configs.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 let blocker: ReservedSql | null = null;
@@ -42,7 +42,7 @@ async function releaseHold(): Promise<void> {
 
 const available = () => new Date().toISOString();
 const outboxEmpty = () =>
-  expect.poll(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n, { timeout: 3_000, interval: 20 }).toBe(0);
+  expect.poll(() => outboxSize(sb), { timeout: 3_000, interval: 20 }).toBe(0);
 const waiting = async () =>
   sb.database.sql<{ kind: string; payload: Record<string, string> }[]>`select kind, payload from outbox where kind in ('route.agent', 'route.interaction') order by id`;
 const intakeFor = async (n: number) =>

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coalesceOutbox, timerArmHold, type OutboxEntry } from '../../src/engine/outbox.ts';
 import { twoAgentConfig } from '../support/configs.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize as outboxSizeOf, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 
@@ -21,7 +21,7 @@ const at = () => new Date().toISOString();
 const timersOf = async (id: string) => (await sb.database.sql<{ timers: Record<string, string> }[]>`select timers from interactions where id = ${id}`)[0]?.timers ?? {};
 const heldArmings = async () =>
   (await sb.database.sql<{ job_id: string }[]>`select payload ->> 'jobId' as job_id from outbox where kind = 'timer.arm' and attempts = 0`).map((r) => r.job_id);
-const outboxSize = async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n;
+const outboxSize = () => outboxSizeOf(sb);
 
 describe('timers armed late', () => {
   it('never sends Redis a timer cancelled while its arming is held back', async () => {

@@ -16,6 +16,12 @@ export interface TestSwitchboard extends Switchboard {
   stop(): Promise<void>;
 }
 
+/** How many outbox rows wait to be dispatched (tests poll it until a switchboard's relay has drained them). */
+export async function outboxSize(switchboard: Pick<Switchboard, 'database'>): Promise<number> {
+  const [row] = await switchboard.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`;
+  return row?.n ?? 0;
+}
+
 /** `connectVia` rewrites the test database's URL the Switchboard connects to (e.g. through a proxy). */
 export async function startTestSwitchboard(
   config: ConfigInput,
