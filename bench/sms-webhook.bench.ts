@@ -23,6 +23,7 @@ import { FakeTwilio } from '../test/support/fake-twilio.ts';
 import { freePort } from '../test/support/sms.ts';
 import { startTestSwitchboard } from '../test/support/switchboard.ts';
 import type { LoadPlan, LoadResult } from './sms-webhook-load.ts';
+import { cpuPerUnit, profiled, readCpu } from './support.ts';
 
 const NUMBER = '+14155550100';
 
@@ -105,7 +106,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const offeredBefore = await countOffered(sql);
     const load = loadavg()[0] ?? 0;
     const measuredFrom = performance.now();
-    const { shots, seconds } = await fire({ ...plan, first: warmup, count: total });
+    const cpuBefore = await readCpu();
+    const { shots, seconds, cpuMs } = await profiled(() => fire({ ...plan, first: warmup, count: total }));
+    const cpuAfter = await readCpu();
     const accepted = shots.filter((shot) => shot.status === 200).length;
     const latencies = shots.map((shot) => shot.ms).sort((a, b) => a - b);
 
@@ -145,6 +148,8 @@ export async function run(): Promise<Record<string, unknown>> {
         p99: round(percentile(latencies, 99)),
         max: round(latencies[latencies.length - 1] ?? Number.NaN),
       },
+      // Switchboard's process, Postgres, Redis and the load generator, while the messages were sent.
+      cpuMsPerMessage: cpuPerUnit(cpuBefore, cpuAfter, total, { loadGenerator: cpuMs }),
       offered,
       expectedOffered,
       stillQueued: states?.queued ?? 0,

@@ -75,3 +75,77 @@ export function isMain(moduleUrl: string): boolean {
   const script = process.argv[1];
   return script !== undefined && decodeURIComponent(new URL(moduleUrl).pathname).endsWith(script.replace(/^\.\//, ''));
 }
+
+/** CPU time used so far: this process's, and (where /proc shows them, i.e. on Linux with the services local) Postgres's and Redis's. */
+export interface CpuReading {
+  processMs: number;
+  postgresMs: number | null;
+  redisMs: number | null;
+}
+
+async function servicesCpuMs(): Promise<{ postgres: number; redis: number } | null> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return null;
+  }
+  const tick = 10; // USER_HZ is 100 on Linux
+  const totals = { postgres: 0, redis: 0 };
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => null);
+    if (stat === null) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const service = name === 'postgres' ? 'postgres' : name.startsWith('redis-server') ? 'redis' : null;
+    if (service === null) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    totals[service] += (Number(fields[11]) + Number(fields[12])) * tick;
+  }
+  return totals;
+}
+
+export async function readCpu(): Promise<CpuReading> {
+  const usage = process.cpuUsage();
+  const services = await servicesCpuMs();
+  return { processMs: (usage.user + usage.system) / 1000, postgresMs: services?.postgres ?? null, redisMs: services?.redis ?? null };
+}
+
+/**
+ * CPU milliseconds per unit of work between two readings: this process's, Postgres's and Redis's (a
+ * Postgres process that ended in between is not counted). Where throughput is bound by the machine's
+ * cores, this says which part to make cheaper.
+ */
+export function cpuPerUnit(before: CpuReading, after: CpuReading, units: number, others: Record<string, number> = {}): Record<string, number | null> {
+  const per = (a: number | null, b: number | null) => (a === null || b === null || units === 0 ? null : round((b - a) / units, 3));
+  return {
+    process: per(before.processMs, after.processMs),
+    postgres: per(before.postgresMs, after.postgresMs),
+    redis: per(before.redisMs, after.redisMs),
+    ...Object.fromEntries(Object.entries(others).map(([name, ms]) => [name, round(ms / units, 3)])),
+  };
+}
+
+/**
+ * Runs `measure` under V8's CPU profiler when BENCH_CPU_PROFILE names a file (written as a
+ * .cpuprofile that Chrome's DevTools open), so a profile shows the measured part of a benchmark only.
+ */
+export async function profiled<T>(measure: () => Promise<T>): Promise<T> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return measure();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await measure();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}

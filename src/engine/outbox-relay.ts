@@ -131,7 +131,7 @@ export class OutboxRelay implements OutboxTaker {
     const { sql, leaseMs, batchSize } = this.#options;
     const rows = await sql<ClaimedOutboxRow[]>`
       update outbox set available_at = now() + ${leaseMs} * interval '1 millisecond', attempts = attempts + 1
-      where id in (select id from outbox where available_at <= now() order by id limit ${batchSize} for update skip locked)
+      where id = any(array(select id from outbox where available_at <= now() order by available_at limit ${batchSize} for update skip locked))
       returning id, kind, payload, attempts`;
     if (rows.length === 0) return false;
     await this.#dispatchRows(rows);
