@@ -15,6 +15,8 @@ import type { ReferenceNumbers } from './references.ts';
 import { offerEvent, offerOptions, reserveAgent } from './router.ts';
 
 export interface IntakeRequest {
+  /** The new interaction's id, when the channel chose it (e.g. to record it with what it claimed); a new UUID otherwise. */
+  id?: string;
   channel: Channel;
   from: string;
   to: string;
@@ -63,7 +65,7 @@ export async function intake(
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<IntakeResult> {
-  const id = randomUUID();
+  const id = request.id ?? randomUUID();
   const reference = await deps.references.next(tx);
   const input: InteractionInput = { id, channel: request.channel, reference };
   const [initial] = initialStep(interactionMachine, input);

@@ -74,6 +74,10 @@ describe('an SMS conversation', () => {
     const thread = await alice.get<InteractionView>(`/api/interactions/${id}`);
     expect(thread.body.messages.filter((m) => m.direction === 'in').map((m) => m.body)).toEqual(['Hi, my parcel is late', 'It was due Monday', 'Order 5512']);
     expect(thread.body.messages.map((m) => m.direction)).toEqual(['in', 'out', 'in', 'in']);
+    // Each provider message's claim names the interaction it went to.
+    const claims = await bed.sb.database.sql<{ interaction_id: string; keyword: string | null }[]>`
+      select interaction_id, keyword from sms_inbound where sender = ${customer} order by received_at`;
+    expect(claims).toEqual([1, 2, 3].map(() => ({ interaction_id: id, keyword: null })));
 
     // The provider fails once; BullMQ retries with the same idempotency key and it goes through once.
     const requestsBefore = bed.twilio.requestCount;

@@ -63,6 +63,8 @@ describe('STOP and START', () => {
     await events.next('customer_message', (e) => e.data.interactionId === id); // the agent sees the STOP itself
     const optOut = await events.next('sms_opt_out');
     expect(optOut.data).toMatchObject({ interactionId: id, sender: customer, number: COMPANY_NUMBER, optedOut: true });
+    const [claim] = await bed.sb.database.sql`select interaction_id, keyword from sms_inbound where provider_message_id = ${stopSid}`;
+    expect(claim).toEqual({ interaction_id: id, keyword: 'opt_out' });
     await expect.poll(() => sentTo(customer), { timeout: 10_000 }).toEqual([expect.stringMatching(/^Thanks/), OPT_OUT_CONFIRMATION]);
 
     // A second STOP (a new message) is recorded, but not confirmed again.
@@ -95,9 +97,11 @@ describe('STOP and START', () => {
   it('records a STOP from a sender without an open interaction as a discarded interaction', async () => {
     const customer = '+14155550302';
     expect((await text(customer, 'unsubscribe')).status).toBe(200);
-    const [row] = await bed.sb.database.sql<{ state: string; discard_reason: string; agent_id: string | null }[]>`
-      select state, discard_reason, agent_id from interactions where from_address = ${customer}`;
-    expect(row).toEqual({ state: 'discarded', discard_reason: 'opt_out', agent_id: null });
+    const [row] = await bed.sb.database.sql<{ id: string; state: string; discard_reason: string; agent_id: string | null }[]>`
+      select id, state, discard_reason, agent_id from interactions where from_address = ${customer}`;
+    expect(row).toMatchObject({ state: 'discarded', discard_reason: 'opt_out', agent_id: null });
+    const [claim] = await bed.sb.database.sql`select interaction_id, keyword from sms_inbound where sender = ${customer}`;
+    expect(claim).toEqual({ interaction_id: row?.id, keyword: 'opt_out' });
     await expect.poll(() => sentTo(customer), { timeout: 10_000 }).toEqual([OPT_OUT_CONFIRMATION]);
 
     // Writing again while opted out reaches an agent, but no acknowledgement is sent.

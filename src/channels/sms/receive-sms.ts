@@ -97,12 +97,15 @@ async function receiveInTransaction(
   const number = sms.number.number;
   const { sender } = sms;
   const messageId = randomUUID();
+  // The interaction the message starts if it starts one: the claim records it from the start, and is
+  // changed only when the message joins an open interaction or is a keyword.
+  const newInteractionId = randomUUID();
   // The claim, with (only when it is new) the conversation's lock, then what is known of the
   // conversation: two statements sent together, one round trip. The second runs after the first,
   // under the lock, so it sees every message of this conversation committed before.
   const claim = tx`
-    insert into sms_inbound (provider, provider_message_id, number, sender, message_id, received_at)
-    values (${sms.provider}, ${sms.providerMessageId}, ${number}, ${sender}, ${messageId}, ${now})
+    insert into sms_inbound (provider, provider_message_id, number, sender, message_id, interaction_id, received_at)
+    values (${sms.provider}, ${sms.providerMessageId}, ${number}, ${sender}, ${messageId}, ${newInteractionId}, ${now})
     on conflict do nothing
     returning message_id, pg_advisory_xact_lock(hashtext(${number}), hashtext(${sender})) is not null as locked`.execute();
   const lookup = tx<ConversationRow[]>`
@@ -156,6 +159,7 @@ async function receiveInTransaction(
       tx,
       engine,
       {
+        id: newInteractionId,
         channel: 'sms',
         from: sender,
         to: number,
@@ -168,11 +172,11 @@ async function receiveInTransaction(
         messageId,
         externalId: sms.providerMessageId,
         metadata,
-        // The claim learns its interaction in the same statement.
-        also: (sql) => [
-          sql`update sms_inbound set interaction_id = (select id from written), keyword = ${keyword}
-              where provider = ${sms.provider} and provider_message_id = ${sms.providerMessageId}`,
-        ],
+        // A keyword that took effect is recorded with the claim in the same statement.
+        also: (sql) =>
+          keyword === null
+            ? []
+            : [sql`update sms_inbound set keyword = ${keyword} where provider = ${sms.provider} and provider_message_id = ${sms.providerMessageId}`],
       },
       SMS_ACTOR,
       now,

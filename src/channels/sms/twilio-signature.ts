@@ -41,22 +41,29 @@ export function verifyTwilioSignature(input: {
 }): TwilioSignatureCheck {
   if (input.signature === undefined || input.signature === '') return { ok: false, reason: 'missing' };
   const received = Buffer.from(input.signature, 'utf8');
-  let matched = false;
+  // Each variant is compared in constant time; the first that matches ends the search (which variant
+  // Twilio signed is no secret), so a request signed as configured costs one HMAC.
   for (const url of urlVariants(input.url)) {
     const expected = Buffer.from(computeTwilioSignature(input.authToken, url, input.params), 'utf8');
-    if (expected.length === received.length && timingSafeEqual(expected, received)) matched = true;
+    if (expected.length === received.length && timingSafeEqual(expected, received)) return { ok: true };
   }
-  return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return { ok: false, reason: 'mismatch' };
 }
 
-function urlVariants(url: string): string[] {
+/** The URL as given first, then its other forms (computed only when the first did not match), each once. */
+function* urlVariants(url: string): Generator<string> {
+  const tried = new Set<string>();
+  const fresh = (candidate: string) => !tried.has(candidate) && tried.add(candidate) !== undefined;
+  yield url;
+  tried.add(url);
+  for (const candidate of togglePort(url)) if (fresh(candidate)) yield candidate;
   let normalized: string;
   try {
     normalized = new URL(url).toString();
   } catch {
-    return [url];
+    return;
   }
-  return [...new Set([url, ...togglePort(url), normalized, ...togglePort(normalized)])];
+  for (const candidate of [normalized, ...togglePort(normalized)]) if (fresh(candidate)) yield candidate;
 }
 
 // The same URL with its explicit port removed, or with the default port added when it has none.
