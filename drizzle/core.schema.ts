@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -224,6 +225,9 @@ export const outbox = pgTable(
   ],
 );
 
+/** A transaction id (Postgres's xid8), as text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
 export const streamEvents = pgTable(
   'stream_events',
   {
@@ -232,8 +236,16 @@ export const streamEvents = pgTable(
     type: text('type').notNull(),
     data: jsonb('data').notNull(),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The transaction that wrote it. Ids are taken when rows are written, not when they commit, so a
+     * stream is read in (tx, id) order and only as far as every older transaction has ended (see
+     * http/stream-hub.ts): an event never commits behind one already read.
+     */
+    tx: xid8('tx')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
   },
-  (t) => [index('stream_events_user_idx').on(t.userId, t.id)],
+  (t) => [index('stream_events_user_tx_idx').on(t.userId, t.tx, t.id)],
 );
 
 export type InteractionRow = typeof interactions.$inferSelect;

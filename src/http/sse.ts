@@ -3,7 +3,7 @@
  * sends what arrives in order, keeps the connection alive, and ends cleanly on shutdown.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { StreamEvent, StreamHub } from './stream-hub.ts';
+import type { StreamBatch, StreamCursor, StreamEvent, StreamHub } from './stream-hub.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -22,12 +22,16 @@ function frame(event: { id?: number; type: string; data: unknown }): string {
   return `${id}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
+/** How soon a connection reads again while committed events wait for an older transaction; doubled up to the maximum while they keep waiting. */
+const HELD_BACK_RETRY_MS = 20;
+const HELD_BACK_RETRY_MAX_MS = 1_000;
+
 export async function serveEventStream(request: FastifyRequest, reply: FastifyReply, options: SseOptions): Promise<void> {
   const header = request.headers['last-event-id'];
   const query = request.query as Record<string, unknown>;
   const resumeFrom = Number(Array.isArray(header) ? header[0] : (header ?? query.lastEventId ?? NaN));
   const resuming = Number.isInteger(resumeFrom) && resumeFrom >= 0;
-  let cursor = resuming ? resumeFrom : await options.hub.latestId(options.userId);
+  let cursor: StreamCursor = resuming ? await options.hub.cursorAfter(options.userId, resumeFrom) : await options.hub.latestCursor(options.userId);
 
   reply.hijack();
   const raw = reply.raw;
@@ -42,24 +46,35 @@ export async function serveEventStream(request: FastifyRequest, reply: FastifyRe
   let closed = false;
   let reading: Promise<void> | null = null;
   let again = false;
+  let retry: NodeJS.Timeout | null = null;
+  let retryMs = HELD_BACK_RETRY_MS;
   const pump = () => {
     if (closed) return;
     if (reading) {
       again = true;
       return;
     }
+    if (retry) clearTimeout(retry);
+    retry = null;
     reading = (async () => {
-      let batch: StreamEvent[];
+      let batch: StreamBatch;
       do {
         batch = await options.hub.read(options.userId, cursor);
-        for (const event of batch) {
+        for (const event of batch.events) {
           if (closed) return;
           if (!options.filter || options.filter(event)) {
             raw.write(frame({ id: event.id, type: event.type, data: { ...event.data, at: event.at.toISOString() } }));
           }
-          cursor = event.id;
+          cursor = { tx: event.tx, id: event.id, afterId: 0 };
         }
-      } while (batch.length > 0 && !closed);
+      } while (batch.more && !closed);
+      // Events wait for an older transaction: nothing will say when it ends, so look again shortly.
+      if (batch.heldBack && !closed) {
+        retryMs = batch.events.length > 0 ? HELD_BACK_RETRY_MS : Math.min(retryMs * 2, HELD_BACK_RETRY_MAX_MS);
+        retry = setTimeout(pump, retryMs);
+      } else {
+        retryMs = HELD_BACK_RETRY_MS;
+      }
     })()
       .catch((error: unknown) => request.log.warn({ err: error }, 'event stream read failed'))
       .finally(() => {
@@ -77,6 +92,7 @@ export async function serveEventStream(request: FastifyRequest, reply: FastifyRe
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    if (retry) clearTimeout(retry);
     unsubscribe();
     options.open.delete(close);
     raw.end();

@@ -2,12 +2,21 @@
  * Fans users' stream events out to the event-stream connections of this process. Events live in
  * Postgres (stream_events); Redis pub/sub only says "user X has news", so a connection reads what
  * it has not sent yet, in order, from the table. Any process may serve any user.
+ *
+ * Order: an event's id is taken when its row is written, so two transactions writing to one stream
+ * (an agent's, the supervisors') may commit in the other order than their ids. A stream is therefore
+ * read in the order of the transactions that wrote it, and only up to the oldest transaction still
+ * running (the snapshot's xmin): what is read then can no longer be overtaken by an event that
+ * commits later. Events wait behind a running transaction (of any database of the cluster) as long
+ * as it runs; a connection reads again shortly while they do.
  */
 import type { Redis } from 'ioredis';
 import type { Sql } from 'postgres';
 
 export interface StreamEvent {
   id: number;
+  /** The transaction that wrote it (see StreamCursor). */
+  tx: string;
   type: string;
   data: Record<string, unknown>;
   at: Date;
@@ -54,14 +63,56 @@ export class StreamHub {
     };
   }
 
-  async latestId(userId: string): Promise<number> {
-    const [row] = await this.#sql<{ id: string | null }[]>`select max(id)::text as id from stream_events where user_id = ${userId}`;
-    return row?.id ? Number(row.id) : 0;
+  /**
+   * Where a new connection starts: after the last event every older transaction has ended for. An
+   * event committed before it connected but not yet readable (see read) is sent to it, never skipped.
+   */
+  async latestCursor(userId: string): Promise<StreamCursor> {
+    const [row] = await this.#sql<{ tx: string; id: string }[]>`
+      select e.tx::text, e.id::text from stream_events e
+      where e.user_id = ${userId} and e.tx < pg_snapshot_xmin(pg_current_snapshot())
+      order by e.tx desc, e.id desc limit 1`;
+    return row ? { tx: row.tx, id: Number(row.id), afterId: 0 } : START;
   }
 
-  async read(userId: string, afterId: number, limit = 500): Promise<StreamEvent[]> {
-    const rows = await this.#sql<{ id: string; type: string; data: Record<string, unknown>; at: Date }[]>`
-      select id::text, type, data, at from stream_events where user_id = ${userId} and id > ${afterId} order by id limit ${limit}`;
-    return rows.map((row) => ({ id: Number(row.id), type: row.type, data: row.data, at: row.at }));
+  /** The cursor just after event `eventId` of the user's stream (a client's Last-Event-ID). */
+  async cursorAfter(userId: string, eventId: number): Promise<StreamCursor> {
+    const [row] = await this.#sql<{ tx: string }[]>`select tx::text from stream_events where id = ${eventId} and user_id = ${userId}`;
+    // An event no longer kept (older than the retention) or never written: what came after its id.
+    return row ? { tx: row.tx, id: eventId, afterId: 0 } : { ...START, afterId: eventId };
   }
+
+  /**
+   * The user's events after `cursor`, in the order their transactions began, as far as every older
+   * transaction has ended: an event with a smaller id that has not committed yet can no longer come
+   * after one that was read. `heldBack` says that committed events wait for an older transaction
+   * (read again shortly: no notification comes for them when it ends).
+   */
+  async read(userId: string, cursor: StreamCursor, limit = 500): Promise<StreamBatch> {
+    const rows = await this.#sql<{ id: string; tx: string; type: string; data: Record<string, unknown>; at: Date; held: boolean }[]>`
+      select e.id::text, e.tx::text, e.type, e.data, e.at, e.tx >= pg_snapshot_xmin(pg_current_snapshot()) as held
+      from stream_events e
+      where e.user_id = ${userId} and (e.tx, e.id) > (${cursor.tx}::xid8, ${cursor.id}::bigint) and e.id > ${cursor.afterId}::bigint
+      order by e.tx, e.id limit ${limit}`;
+    const ready = rows.findIndex((row) => row.held);
+    const events = (ready < 0 ? rows : rows.slice(0, ready)).map((row) => ({ id: Number(row.id), tx: row.tx, type: row.type, data: row.data, at: row.at }));
+    return { events, heldBack: ready >= 0, more: ready < 0 && rows.length === limit };
+  }
+}
+
+/** A position in a user's stream: after the event (tx, id); `afterId` also skips ids up to it (a resumed id no longer kept). */
+export interface StreamCursor {
+  tx: string;
+  id: number;
+  afterId: number;
+}
+
+const START: StreamCursor = { tx: '0', id: 0, afterId: 0 };
+
+export interface StreamBatch {
+  events: StreamEvent[];
+  /** Committed events wait for an older transaction to end. */
+  heldBack: boolean;
+  /** The batch is full: more may be readable now. */
+  more: boolean;
 }

@@ -1,0 +1,74 @@
+/**
+ * A user's stream when transactions commit out of order: stream event ids are taken when a row is
+ * written, so an event with a smaller id can commit after one with a larger id (two transactions
+ * writing to one agent's or the supervisors' stream at once). A connection, and a client resuming
+ * after Last-Event-ID, must get both: none is skipped because a later one was read first.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { TOKENS, twoAgentConfig } from '../support/configs.ts';
+import { openEventStream } from '../support/http-client.ts';
+import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+
+let sb: TestSwitchboard;
+let writers: postgres.Sql;
+
+beforeAll(async () => {
+  sb = await startTestSwitchboard(twoAgentConfig());
+  writers = postgres(sb.db.url, { max: 2, onnotice: () => {} });
+});
+afterAll(async () => {
+  await writers?.end();
+  await sb?.stop();
+});
+
+/** Opens a transaction that has written one stream event for `userId` and waits for `release` to commit it. */
+async function heldWrite(userId: string, note: string, release: Promise<void>): Promise<{ id: number; committed: Promise<void> }> {
+  let written!: (id: number) => void;
+  const id = new Promise<number>((resolve) => (written = resolve));
+  const committed = writers
+    .begin(async (tx) => {
+      const [row] = await tx<{ id: string }[]>`insert into stream_events (user_id, type, data) values (${userId}, 'note', ${tx.json({ note })}) returning id`;
+      written(Number(row?.id));
+      await release;
+    })
+    .then(() => undefined);
+  return { id: await id, committed };
+}
+
+describe('stream events committed out of order', () => {
+  it('reach a live connection and a resuming one, none skipped', async () => {
+    const live = await openEventStream(`${sb.url}/api/me/events`, TOKENS.alice);
+    await live.next('status');
+
+    let releaseFirst!: () => void;
+    const first = await heldWrite('alice', 'first', new Promise<void>((resolve) => (releaseFirst = resolve)));
+    const second = await heldWrite('alice', 'second', Promise.resolve());
+    await second.committed;
+    expect(second.id).toBeGreaterThan(first.id);
+    await sb.context.hub.notify('alice');
+    // The later event is committed, the earlier one not yet: the later one waits for it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(live.events.filter((e) => e.event === 'note')).toEqual([]);
+    // A connection opened now starts before the transaction still running.
+    const late = await openEventStream(`${sb.url}/api/me/events`, TOKENS.alice);
+    await late.next('status');
+
+    releaseFirst();
+    await first.committed;
+    await sb.context.hub.notify('alice');
+
+    const one = await live.next('note', (e) => e.data.note === 'first', 5_000);
+    const two = await live.next('note', (e) => e.data.note === 'second', 5_000);
+    expect([Number(one.id), Number(two.id)]).toEqual([first.id, second.id]);
+    expect(live.events.filter((e) => e.event === 'note').map((e) => e.data.note)).toEqual(['first', 'second']);
+    await late.next('note', (e) => e.data.note === 'first', 5_000);
+    await late.close();
+    await live.close();
+
+    // A client that saw only the event written first resumes after it and gets the other.
+    const resumed = await openEventStream(`${sb.url}/api/me/events`, TOKENS.alice, one.id ?? undefined);
+    await resumed.next('note', (e) => e.data.note === 'second', 5_000);
+    await resumed.close();
+  });
+});
