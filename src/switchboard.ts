@@ -86,8 +86,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const queueConnection = connectRedis(options.redisUrl, { pipeline: true });
   const workerConnection = connectRedis(options.redisUrl);
   const publisher = connectRedis(options.redisUrl, { pipeline: true });
-  const subscriber = connectRedis(options.redisUrl);
-  const configSubscriber = connectRedis(options.redisUrl);
+  const subscriber = connectRedis(options.redisUrl, { name: `${prefix}:streams` });
+  const configSubscriber = connectRedis(options.redisUrl, { name: `${prefix}:config` });
   const timers = new TimerQueue(queueConnection, prefix);
   const deskQueue = new DeskQueue(queueConnection, prefix);
   const outbound = new Queue<OutboundJobData>(QUEUES.outbound, { connection: queueConnection, prefix });

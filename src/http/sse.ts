@@ -87,7 +87,11 @@ export async function serveEventStream(request: FastifyRequest, reply: FastifyRe
   };
 
   const unsubscribe = options.hub.subscribe(options.userId, pump);
-  const heartbeat = setInterval(() => raw.write(`: keep-alive\n\n`), HEARTBEAT_MS);
+  // The heartbeat also reads the stream: a notification lost on the way (Redis pub/sub keeps none) delays an event by one beat at most.
+  const heartbeat = setInterval(() => {
+    raw.write(`: keep-alive\n\n`);
+    pump();
+  }, HEARTBEAT_MS);
   const close = () => {
     if (closed) return;
     closed = true;

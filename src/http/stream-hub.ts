@@ -42,7 +42,21 @@ export class StreamHub {
     this.#subscriber.on('message', (_channel: string, userId: string) => {
       for (const listener of this.#listeners.get(userId) ?? []) listener();
     });
+    // Pub/sub keeps nothing for a subscriber that is away: after a reconnection, once the channel is
+    // subscribed again (the reply to this SUBSCRIBE comes after the client's own resubscription),
+    // every connection reads what it may have missed meanwhile.
+    this.#subscriber.on('ready', () => {
+      this.#subscriber.subscribe(this.#channel).then(
+        () => this.wakeAll(),
+        () => {},
+      );
+    });
     await this.#subscriber.subscribe(this.#channel);
+  }
+
+  /** Has every connection of this process read its stream again. */
+  wakeAll(): void {
+    for (const listeners of this.#listeners.values()) for (const listener of listeners) listener();
   }
 
   async stop(): Promise<void> {

@@ -5,8 +5,15 @@ import { Redis } from 'ioredis';
  * that only send commands (queues, publishers) pipeline what is sent in one tick into one write;
  * workers' connections block and must not.
  */
-export function connectRedis(url: string, options: { pipeline?: boolean } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true, enableAutoPipelining: options.pipeline ?? false });
+/** `name` is the connection's client name (CLIENT LIST shows it), kept across reconnections. */
+export function connectRedis(url: string, options: { pipeline?: boolean; name?: string } = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    lazyConnect: true,
+    enableAutoPipelining: options.pipeline ?? false,
+    ...(options.name ? { connectionName: options.name } : {}),
+  });
 }
 
 /** Fails with a message naming how to start Redis when none answers. */

@@ -1,13 +1,18 @@
 /**
- * A user's stream when transactions commit out of order: stream event ids are taken when a row is
- * written, so an event with a smaller id can commit after one with a larger id (two transactions
- * writing to one agent's or the supervisors' stream at once). A connection, and a client resuming
- * after Last-Event-ID, must get both: none is skipped because a later one was read first.
+ * Nothing on a user's stream is skipped:
+ * - when transactions commit out of order: stream event ids are taken when a row is written, so an
+ *   event with a smaller id can commit after one with a larger id (two transactions writing to one
+ *   agent's or the supervisors' stream at once). A connection, and a client resuming after
+ *   Last-Event-ID, must get both;
+ * - when a notification is lost: Redis pub/sub keeps nothing for a subscriber that is away, so a
+ *   connection reads its stream again once the process has subscribed again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS, twoAgentConfig } from '../support/configs.ts';
 import { openEventStream } from '../support/http-client.ts';
+import { redisUrl } from '../support/env.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
@@ -70,5 +75,30 @@ describe('stream events committed out of order', () => {
     const resumed = await openEventStream(`${sb.url}/api/me/events`, TOKENS.alice, one.id ?? undefined);
     await resumed.next('note', (e) => e.data.note === 'second', 5_000);
     await resumed.close();
+  });
+});
+
+describe('a notification lost while the stream subscriber was away', () => {
+  it('does not hold an event back: connections read again once the process has subscribed again', async () => {
+    const live = await openEventStream(`${sb.url}/api/me/events`, TOKENS.bob);
+    await live.next('status');
+    // Written with no notification at all: as if it was published while nobody listened.
+    await writers`insert into stream_events (user_id, type, data) values ('bob', 'note', ${writers.json({ note: 'unheard' })})`;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(live.events.filter((e) => e.event === 'note')).toEqual([]);
+
+    // The process's stream subscriber loses its connection (and reconnects by itself).
+    const redis = new Redis(redisUrl());
+    try {
+      const clients = String(await redis.client('LIST', 'TYPE', 'pubsub'));
+      const ours = clients.split('\n').filter((line) => line.includes(` name=${sb.prefix}:streams `));
+      expect(ours).toHaveLength(1);
+      const id = /\bid=(\d+)/.exec(ours[0] ?? '')?.[1] ?? '';
+      await redis.client('KILL', 'ID', id);
+    } finally {
+      redis.disconnect();
+    }
+    await live.next('note', (e) => e.data.note === 'unheard', 5_000);
+    await live.close();
   });
 });
