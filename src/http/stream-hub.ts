@@ -108,9 +108,11 @@ export class StreamHub {
       from stream_events e
       where e.user_id = ${userId} and (e.tx, e.id) > (${cursor.tx}::xid8, ${cursor.id}::bigint) and e.id > ${cursor.afterId}::bigint
       order by e.tx, e.id limit ${limit}`;
-    const ready = rows.findIndex((row) => row.held);
-    const events = (ready < 0 ? rows : rows.slice(0, ready)).map((row) => ({ id: Number(row.id), tx: row.tx, type: row.type, data: row.data, at: row.at }));
-    return { events, heldBack: ready >= 0, more: ready < 0 && rows.length === limit };
+    // Ordered by transaction, the rows that must wait come after all those that may be sent.
+    const firstHeld = rows.findIndex((row) => row.held);
+    const sendable = firstHeld < 0 ? rows : rows.slice(0, firstHeld);
+    const events = sendable.map((row) => ({ id: Number(row.id), tx: row.tx, type: row.type, data: row.data, at: row.at }));
+    return { events, heldBack: firstHeld >= 0, more: firstHeld < 0 && rows.length === limit };
   }
 }
 

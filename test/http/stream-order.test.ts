@@ -90,11 +90,11 @@ describe('a notification lost while the stream subscriber was away', () => {
     // The process's stream subscriber loses its connection (and reconnects by itself).
     const redis = new Redis(redisUrl());
     try {
-      const clients = String(await redis.client('LIST', 'TYPE', 'pubsub'));
+      const clients = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
       const ours = clients.split('\n').filter((line) => line.includes(` name=${sb.prefix}:streams `));
       expect(ours).toHaveLength(1);
       const id = /\bid=(\d+)/.exec(ours[0] ?? '')?.[1] ?? '';
-      await redis.client('KILL', 'ID', id);
+      await redis.call('CLIENT', 'KILL', 'ID', id);
     } finally {
       redis.disconnect();
     }

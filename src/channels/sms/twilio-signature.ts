@@ -50,20 +50,27 @@ export function verifyTwilioSignature(input: {
   return { ok: false, reason: 'mismatch' };
 }
 
-/** The URL as given first, then its other forms (computed only when the first did not match), each once. */
+/** The URL as given first, then its other forms (worked out only when the first did not match), each once. */
 function* urlVariants(url: string): Generator<string> {
-  const tried = new Set<string>();
-  const fresh = (candidate: string) => !tried.has(candidate) && tried.add(candidate) !== undefined;
   yield url;
-  tried.add(url);
-  for (const candidate of togglePort(url)) if (fresh(candidate)) yield candidate;
+  const tried = new Set([url]);
+  for (const candidate of otherForms(url)) {
+    if (tried.has(candidate)) continue;
+    tried.add(candidate);
+    yield candidate;
+  }
+}
+
+function* otherForms(url: string): Generator<string> {
+  yield* togglePort(url);
   let normalized: string;
   try {
     normalized = new URL(url).toString();
   } catch {
     return;
   }
-  for (const candidate of [normalized, ...togglePort(normalized)]) if (fresh(candidate)) yield candidate;
+  yield normalized;
+  yield* togglePort(normalized);
 }
 
 // The same URL with its explicit port removed, or with the default port added when it has none.
