@@ -4,7 +4,7 @@
  * effect (routing, timer jobs armed and removed in Redis, stream notifications, outbound sends).
  * The clock stops when every interaction is closed and the outbox is empty.
  */
-import { agents, benchConfig, isMain, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
+import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
 export async function run(options: { lifecycles?: number; concurrency?: number } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
@@ -50,10 +50,14 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
         await new Promise((resolve) => setTimeout(resolve, fresh.length === 0 ? 2 : 0));
       }
     };
-    await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
-    const closedAt = performance.now();
-    await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
-    const drainedAt = performance.now();
+    const cpuBefore = await readCpu();
+    const { closedAt, drainedAt } = await profiled(async () => {
+      await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
+      const closedAt = performance.now();
+      await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
+      return { closedAt, drainedAt: performance.now() };
+    });
+    const cpuAfter = await readCpu();
     const [closed] = await sb.database.sql<{ n: number }[]>`select count(*)::int as n from interactions where state = 'closed'`;
     if (closed?.n !== total) throw new Error(`only ${closed?.n} of ${total} closed`);
     // Postgres publishes its counters within a second.
@@ -66,6 +70,8 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
       // Every committed transaction in the database during the run (the engine's, the relay's claims and deletes, the agents' reads), per lifecycle.
       commitsPerLifecycle: round(commitsPerLifecycle / total, 1),
+      // CPU milliseconds per lifecycle: this process (engine, relay, workers and the simulated agents), Postgres, Redis.
+      ...Object.fromEntries(Object.entries(cpuPerUnit(cpuBefore, cpuAfter, total)).map(([part, ms]) => [`${part}CpuMsPerLifecycle`, ms ?? 'n/a'])),
       // How many engine transactions shared a commit on average, and how many groups had to run one by one.
       transactionsPerGroup: round(sb.engine.commitStats.members / Math.max(1, sb.engine.commitStats.groups), 2),
       groupFallbacks: sb.engine.commitStats.fallbacks,
