@@ -56,6 +56,8 @@ export interface SwitchboardOptions {
   databasePoolSize?: number;
   /** How often a process checks for a configuration change it was not told of (default 10 s). */
   configPollMs?: number;
+  /** How long event streams wait for a transaction still running before they no longer wait for it (default 5 s; see StreamHub). */
+  streamStaleTransactionMs?: number;
 }
 
 export interface Switchboard {
@@ -91,7 +93,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const timers = new TimerQueue(queueConnection, prefix);
   const deskQueue = new DeskQueue(queueConnection, prefix);
   const outbound = new Queue<OutboundJobData>(QUEUES.outbound, { connection: queueConnection, prefix });
-  const hub = new StreamHub({ sql: database.sql, publisher, subscriber, prefix });
+  const hub = new StreamHub({ sql: database.sql, publisher, subscriber, prefix, logger, staleTransactionMs: options.streamStaleTransactionMs });
   await hub.start();
   const configSync = new ConfigSync({
     sql: database.sql,

@@ -5,7 +5,9 @@
  *   agent's or the supervisors' stream at once). A connection, and a client resuming after
  *   Last-Event-ID, must get both;
  * - when a notification is lost: Redis pub/sub keeps nothing for a subscriber that is away, so a
- *   connection reads its stream again once the process has subscribed again.
+ *   connection reads its stream again once the process has subscribed again;
+ * and a transaction that runs for long (here one that writes elsewhere) holds streams back only until
+ * it is stale.
  */
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -100,5 +102,32 @@ describe('a notification lost while the stream subscriber was away', () => {
     }
     await live.next('note', (e) => e.data.note === 'unheard', 5_000);
     await live.close();
+  });
+});
+
+describe('a long-running transaction', () => {
+  it('holds events back only until it is stale', async () => {
+    const patient = await sb.another({ streamStaleTransactionMs: 1_000 });
+    let release!: () => void;
+    // A transaction that has written (so it has a transaction id) and goes on running.
+    const idle = writers.begin(async (tx) => {
+      await tx`insert into stream_events (user_id, type, data) values ('nobody', 'note', ${tx.json({ note: 'elsewhere' })})`;
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const live = await openEventStream(`${patient.url}/api/me/events`, TOKENS.bob);
+      await live.next('status');
+      const started = Date.now();
+      await writers`insert into stream_events (user_id, type, data) values ('bob', 'note', ${writers.json({ note: 'after a long one' })})`;
+      await patient.context.hub.notify('bob');
+      await live.next('note', (e) => e.data.note === 'after a long one', 10_000);
+      // Held back while the transaction was younger than a second, then sent.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      await live.close();
+    } finally {
+      release();
+      await idle;
+    }
   });
 });
