@@ -18,6 +18,9 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
+/** An armed timer as stored with its interaction (a bare job id in rows written before timers kept their moment). */
+export type StoredTimer = string | { jobId: string; fireAt: number; event: Record<string, unknown> };
+
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
 export const users = pgTable('users', {
@@ -141,8 +144,14 @@ export const interactions = pgTable(
     contactId: uuid('contact_id'),
     /** Supervisor alerts open on it (desk_alerts not cleared), kept with them. */
     openAlerts: integer('open_alerts').notNull().default(0),
-    /** Armed timers: machine timer id -> job id. */
-    timers: jsonb('timers').$type<Record<string, string>>().notNull().default({}),
+    /**
+     * Armed timers: machine timer id -> its job id, when it is due and the event it delivers (older rows
+     * hold the job id alone). Postgres, not Redis, is where a timer is known to be armed: see
+     * engine/timer-reconciler.ts.
+     */
+    timers: jsonb('timers').$type<Record<string, StoredTimer>>().notNull().default({}),
+    /** When the earliest armed timer with a known moment is due; null when none is. */
+    nextTimerAt: timestamp('next_timer_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -158,6 +167,7 @@ export const interactions = pgTable(
       .where(sql`${t.state} = 'queued' and ${t.targetAgentId} is not null`),
     index('interactions_agent_idx').on(t.agentId).where(sql`${t.agentId} is not null`),
     index('interactions_state_idx').on(t.state),
+    index('interactions_next_timer_idx').on(t.nextTimerAt).where(sql`${t.nextTimerAt} is not null`),
     index('interactions_from_idx').on(t.fromAddress, t.createdAt),
     index('interactions_contact_idx').on(t.contactId, t.createdAt),
   ],
@@ -202,7 +212,12 @@ export const messages = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('messages_interaction_idx').on(t.interactionId, t.createdAt), index('messages_external_idx').on(t.externalId)],
+  (t) => [
+    index('messages_interaction_idx').on(t.interactionId, t.createdAt),
+    index('messages_external_idx').on(t.externalId),
+    // Replies waiting to leave (see engine/lost-jobs.ts).
+    index('messages_pending_out_idx').on(t.updatedAt).where(sql`${t.direction} = 'out' and ${t.status} = 'pending'`),
+  ],
 );
 
 export const outbox = pgTable(

@@ -22,6 +22,7 @@ import { ReviewActions } from './desk/reviews.ts';
 import { SupervisorActions } from './desk/supervisor-actions.ts';
 import { AgentActions } from './engine/agent-actions.ts';
 import { Engine } from './engine/engine.ts';
+import { LostJobs } from './engine/lost-jobs.ts';
 import { createDispatcher } from './engine/outbox-dispatch.ts';
 import { OutboxRelay } from './engine/outbox-relay.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
@@ -58,6 +59,8 @@ export interface SwitchboardOptions {
   configPollMs?: number;
   /** How long event streams wait for a transaction still running before they no longer wait for it (default 5 s; see StreamHub). */
   streamStaleTransactionMs?: number;
+  /** How often worker processes look for timers and sends Redis lost, and how long overdue they must be first (default 30 s each; see LostJobs). */
+  lostJobs?: { everyMs?: number; graceMs?: number };
 }
 
 export interface Switchboard {
@@ -162,6 +165,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     );
     await deskQueue.schedulePruning();
   }
+  const lostJobs = runWorkers ? new LostJobs({ sql: database.sql, timers, outbound, logger, ...options.lostJobs }) : null;
+  lostJobs?.start();
 
   const replyChecks = new Map(channels.flatMap((channel) => [...(channel.replyChecks ?? [])]));
   const actions = new AgentActions(engine, replyChecks);
@@ -182,7 +187,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       logger.debug('closing the HTTP server and its event streams');
       await app?.close();
       logger.debug('closing workers');
-      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...workers.map((worker) => worker.close()), lostJobs?.stop()]);
       logger.debug('stopping channels');
       await Promise.all(channels.map((channel) => channel.stop()));
       stopKicking();

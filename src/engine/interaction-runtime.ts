@@ -6,6 +6,7 @@
 import type { PendingQuery, Row, TransactionSql } from 'postgres';
 import { interactionMachine, stageOf, statePath } from '../../machines/interaction.machine.ts';
 import type { AgentNotice, InteractionContext, InteractionEvent } from '../../machines/interaction.types.ts';
+import type { StoredTimer } from '../../drizzle/core.schema.ts';
 import { suggestResponses } from '../desk/responses.ts';
 import { observeInteractionTransition } from '../desk/transition-observer.ts';
 import { claimKey } from '../db/group-commit.ts';
@@ -24,7 +25,7 @@ export interface InteractionRecord {
   statePath: string;
   version: number;
   context: InteractionContext;
-  timers: Record<string, string>;
+  timers: Record<string, StoredTimer>;
 }
 
 export interface TransitionResult {
@@ -45,7 +46,7 @@ export interface InteractionAbout {
 export interface LockedRow {
   snapshot: PersistedSnapshot;
   version: number;
-  timers: Record<string, string>;
+  timers: Record<string, StoredTimer>;
   state: string;
   state_path: string;
   reference: string | number;
@@ -86,6 +87,18 @@ async function offerDetails(effects: Effects, context: InteractionContext): Prom
     contactHistory,
     suggestions,
   };
+}
+
+/** The job id of an armed timer as stored. */
+export function timerJob(timer: StoredTimer): string {
+  return typeof timer === 'string' ? timer : timer.jobId;
+}
+
+/** When the earliest of the armed timers whose moment is known is due (see engine/timer-reconciler.ts). */
+function nextTimerAt(timers: Record<string, StoredTimer>): Date | null {
+  let next: number | null = null;
+  for (const timer of Object.values(timers)) if (typeof timer !== 'string' && (next === null || timer.fireAt < next)) next = timer.fireAt;
+  return next === null ? null : new Date(next);
 }
 
 /** Timer job ids are deterministic and contain no ':' (BullMQ reserves it). */
@@ -263,18 +276,18 @@ export async function applyInteractionEvents(
   // The interaction's row (its new snapshot, with a version check), its event rows and its stream events, in one statement.
   const written = create
     ? tx`
-      insert into interactions (id, reference, channel, state, state_path, snapshot, version, timers, category, workgroup, skills, priority,
+      insert into interactions (id, reference, channel, state, state_path, snapshot, version, timers, next_timer_at, category, workgroup, skills, priority,
                                 target_agent_id, agent_id, last_agent_id, declined_by, disposition, discard_reason,
                                 from_address, to_address, subject, contact_id, created_at, updated_at, queued_at, closed_at)
       values (${interactionId}, ${about.reference}, ${context.channel}, ${state}, ${path}, ${tx.json(persistSnapshot(snapshot) as never)}, ${version},
-              ${tx.json(timers)}, ${context.category}, ${context.workgroup}, ${context.skills}, ${context.priority},
+              ${tx.json(timers as never)}, ${nextTimerAt(timers)}, ${context.category}, ${context.workgroup}, ${context.skills}, ${context.priority},
               ${context.targetAgentId}, ${context.agentId}, ${context.lastAgentId}, ${context.declinedBy}, ${context.disposition}, ${context.discardReason},
               ${about.from}, ${about.to}, ${about.subject}, ${about.contactId}, ${now}, ${now}, ${queuedAt}, ${closedAt})
       returning id`
     : tx`
       update interactions set
         snapshot = ${tx.json(persistSnapshot(snapshot) as never)}, version = ${version},
-        state = ${state}, state_path = ${path}, timers = ${tx.json(timers)},
+        state = ${state}, state_path = ${path}, timers = ${tx.json(timers as never)}, next_timer_at = ${nextTimerAt(timers)},
         category = ${context.category}, workgroup = ${context.workgroup}, skills = ${context.skills},
         priority = ${context.priority}, target_agent_id = ${context.targetAgentId}, agent_id = ${context.agentId},
         last_agent_id = ${context.lastAgentId}, declined_by = ${context.declinedBy}, disposition = ${context.disposition},
@@ -323,7 +336,7 @@ interface Effects {
   about: InteractionAbout;
   /** The version the transition being executed produces. */
   version: number;
-  timers: Record<string, string>;
+  timers: Record<string, StoredTimer>;
   actor: string;
   now: Date;
   outbox: OutboxEntry[];
@@ -347,25 +360,22 @@ async function executeActions(effects: Effects, actions: MachineAction[], contex
         const jobId = timerJobId(interactionId, timerId, version);
         const delayMs = Number(params.delay ?? 0);
         const hold = timerArmHold(delayMs);
-        timers[timerId] = jobId;
+        const fireAt = now.getTime() + delayMs;
+        const event = params.event as Record<string, unknown>;
+        timers[timerId] = { jobId, fireAt, event };
         outbox.push({
           kind: 'timer.arm',
-          payload: {
-            jobId,
-            fireAt: now.getTime() + delayMs,
-            target: { kind: 'interaction', id: interactionId },
-            event: params.event as Record<string, unknown>,
-          },
+          payload: { jobId, fireAt, target: { kind: 'interaction', id: interactionId }, event },
           ...(hold > 0 ? { delayMs: hold } : {}),
         });
         break;
       }
       case 'xstate.cancel': {
         const timerId = String(params.sendId);
-        const jobId = timers[timerId];
-        if (jobId !== undefined) {
+        const armed = timers[timerId];
+        if (armed !== undefined) {
           delete timers[timerId];
-          outbox.push({ kind: 'timer.cancel', payload: { jobId } });
+          outbox.push({ kind: 'timer.cancel', payload: { jobId: timerJob(armed) } });
         }
         break;
       }

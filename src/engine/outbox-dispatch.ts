@@ -1,8 +1,8 @@
 /** What each kind of outbox row does once its transaction has committed. Every branch is idempotent. */
 import type { Queue } from 'bullmq';
-import { SEND_BACKOFF } from '../channels/send-backoff.ts';
 import type { DeskOutboxEntry } from '../desk/desk-outbox.ts';
 import type { OutboundJobData } from '../queues/names.ts';
+import { enqueueSend } from '../queues/outbound-queue.ts';
 import type { TimerQueue } from '../queues/timer-queue.ts';
 import type { Engine } from './engine.ts';
 import type { OutboxEntry } from './outbox.ts';
@@ -39,13 +39,7 @@ export function createDispatcher(deps: DispatchDeps): (entry: OutboxEntry) => Pr
         await deps.notifyStream(entry.payload.userId);
         return;
       case 'message.send':
-        await deps.outbound.add('send', entry.payload, {
-          jobId: `send-${entry.payload.messageId}`,
-          attempts: 8,
-          backoff: { type: SEND_BACKOFF, delay: 1_000 },
-          removeOnComplete: { count: 10_000 },
-          removeOnFail: { count: 10_000 },
-        });
+        await enqueueSend(deps.outbound, entry.payload);
         return;
       case 'desk.changed':
       case 'config.changed':

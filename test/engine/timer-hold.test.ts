@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const at = () => new Date().toISOString();
-const timersOf = async (id: string) => (await sb.database.sql<{ timers: Record<string, string> }[]>`select timers from interactions where id = ${id}`)[0]?.timers ?? {};
+/** The interaction's armed timers: timer id -> job id. */
+const timersOf = async (id: string): Promise<Record<string, string>> => {
+  const [row] = await sb.database.sql<{ timers: Record<string, { jobId: string }> }[]>`select timers from interactions where id = ${id}`;
+  return Object.fromEntries(Object.entries(row?.timers ?? {}).map(([timer, armed]) => [timer, armed.jobId]));
+};
 const heldArmings = async () =>
   (await sb.database.sql<{ job_id: string }[]>`select payload ->> 'jobId' as job_id from outbox where kind = 'timer.arm' and attempts = 0`).map((r) => r.job_id);
 const outboxSize = () => outboxSizeOf(sb);

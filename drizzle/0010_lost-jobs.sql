@@ -1,0 +1,3 @@
+ALTER TABLE "interactions" ADD COLUMN "next_timer_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "interactions_next_timer_idx" ON "interactions" USING btree ("next_timer_at") WHERE "interactions"."next_timer_at" is not null;--> statement-breakpoint
+CREATE INDEX "messages_pending_out_idx" ON "messages" USING btree ("updated_at") WHERE "messages"."direction" = 'out' and "messages"."status" = 'pending';
