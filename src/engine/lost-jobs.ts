@@ -69,7 +69,7 @@ export class LostJobs {
     const { sql, timers, batchSize, logger } = this.#options;
     const rows = await sql<{ id: string; timers: Record<string, StoredTimer> }[]>`
       select id, timers from interactions
-      where next_timer_at < ${new Date(overdueBefore)}
+      where next_timer_at < ${new Date(overdueBefore)} and state not in ('closed', 'discarded')
       order by next_timer_at limit ${batchSize}`;
     let repaired = 0;
     for (const row of rows) {
