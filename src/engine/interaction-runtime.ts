@@ -90,7 +90,7 @@ async function offerDetails(effects: Effects, context: InteractionContext): Prom
 }
 
 /** The job id of an armed timer as stored. */
-export function timerJob(timer: StoredTimer): string {
+function timerJob(timer: StoredTimer): string {
   return typeof timer === 'string' ? timer : timer.jobId;
 }
 
