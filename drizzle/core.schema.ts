@@ -147,7 +147,7 @@ export const interactions = pgTable(
     /**
      * Armed timers: machine timer id -> its job id, when it is due and the event it delivers (older rows
      * hold the job id alone). Postgres, not Redis, is where a timer is known to be armed: see
-     * engine/timer-reconciler.ts.
+     * engine/lost-jobs.ts.
      */
     timers: jsonb('timers').$type<Record<string, StoredTimer>>().notNull().default({}),
     /** When the earliest armed timer with a known moment is due; null when none is. */

@@ -94,7 +94,7 @@ function timerJob(timer: StoredTimer): string {
   return typeof timer === 'string' ? timer : timer.jobId;
 }
 
-/** When the earliest of the armed timers whose moment is known is due (see engine/timer-reconciler.ts). */
+/** When the earliest of the armed timers whose moment is known is due (see engine/lost-jobs.ts). */
 function nextTimerAt(timers: Record<string, StoredTimer>): Date | null {
   let next: number | null = null;
   for (const timer of Object.values(timers)) if (typeof timer !== 'string' && (next === null || timer.fireAt < next)) next = timer.fireAt;

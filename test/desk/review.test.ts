@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/queues/names.ts';
+import { sendJobId } from '../../src/queues/outbound-queue.ts';
 import { deskConfig, recordingSender, TOKENS } from '../support/desk.ts';
 import { redisUrl } from '../support/env.ts';
 import { client, openEventStream } from '../support/http-client.ts';
@@ -82,7 +83,7 @@ describe('review before send', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const [waiting] = await sb.database.sql<{ status: string }[]>`select status from messages where id = ${messageId}`;
     expect(waiting?.status).toBe('pending_review');
-    expect(await outbound.getJob(`send-${messageId}`)).toBeUndefined();
+    expect(await outbound.getJob(sendJobId(messageId))).toBeUndefined();
     expect(sender.sent.filter((m) => m.id === messageId)).toEqual([]);
     const done = await trainee.post(`/api/interactions/${id}/done`);
     expect(done.status).toBe(409);
@@ -104,7 +105,7 @@ describe('review before send', () => {
     expect(sent?.body).toBe('Dear customer,\n\nthis is now done.\n\nKind regards');
     expect(sent?.at).toBeGreaterThanOrEqual(approvedAt);
     // The channel's send job exists now (it would have been there, kept after completion, had the reply gone out before).
-    expect(await outbound.getJob(`send-${messageId}`)).toBeDefined();
+    expect(await outbound.getJob(sendJobId(messageId))).toBeDefined();
     await expect.poll(async () => (await sb.database.sql<{ status: string }[]>`select status from messages where id = ${messageId}`)[0]?.status).toBe('sent');
     const [row] = await sb.database.sql<{ body: string; metadata: { review: Record<string, unknown> } }[]>`select body, metadata from messages where id = ${messageId}`;
     expect(row?.body).toBe('Dear customer,\n\nthis is now done.\n\nKind regards');
@@ -144,7 +145,7 @@ describe('review before send', () => {
     const [row] = await sb.database.sql<{ status: string; metadata: Record<string, unknown> }[]>`select status, metadata from messages where id = ${messageId}`;
     expect(row).toMatchObject({ status: 'rejected', metadata: { responseId: 'refund', review: { decision: 'rejected', by: 'sup' } } });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await outbound.getJob(`send-${messageId}`)).toBeUndefined();
+    expect(await outbound.getJob(sendJobId(messageId))).toBeUndefined();
     expect(sender.sent.filter((m) => m.id === messageId)).toEqual([]);
 
     // Back with the agent: still active, free to write again or finish.
