@@ -1,7 +1,7 @@
 // Polling on BullMQ: one job scheduler per configured mailbox (`every: pollEvery`), a worker that
 // runs the polls, and schedulers of mailboxes no longer configured removed. Every worker process
 // keeps the schedulers in line with its configuration (upserting one is idempotent), and checks again
-// periodically so a replaced configuration takes effect. Two polls of one mailbox never overlap:
+// periodically so a replaced configuration takes effect and a scheduler Redis lost comes back. Two polls of one mailbox never overlap:
 // MailboxPoller holds the mailbox's lock.
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -62,11 +62,20 @@ export class PollScheduler {
     return this.#queue;
   }
 
-  /** Upserts a scheduler per configured mailbox and removes the others; does nothing when the configuration is unchanged. */
+  /**
+   * Upserts a scheduler per configured mailbox and removes the others. When the configuration is
+   * unchanged it only restores schedulers Redis lost (a restart without persistence, a failover):
+   * without them a mailbox would no longer be polled.
+   */
   async sync(): Promise<void> {
     const mailboxes = this.#options.directory.mailboxes();
     const signature = JSON.stringify(mailboxes.map((mailbox) => [mailbox.id, mailbox.pollEvery]));
-    if (signature === this.#synced) return;
+    if (signature === this.#synced) {
+      if (!this.#queue || mailboxes.length === 0) return;
+      const present = new Set((await this.#queue.getJobSchedulers()).map((scheduler) => scheduler.id ?? scheduler.key));
+      if (mailboxes.every((mailbox) => present.has(mailbox.id))) return;
+      this.#options.logger.warn({ channel: 'email' }, 'mailbox poll schedules missing from Redis restored');
+    }
     if (mailboxes.length === 0 && !this.#queue) {
       this.#synced = signature;
       return;
