@@ -1,8 +1,8 @@
 // Polling on BullMQ: one job scheduler per configured mailbox (`every: pollEvery`), a worker that
 // runs the polls, and schedulers of mailboxes no longer configured removed. Every worker process
 // keeps the schedulers in line with its configuration (upserting one is idempotent), and checks again
-// periodically so a replaced configuration takes effect and a scheduler Redis lost comes back. Two polls of one mailbox never overlap:
-// MailboxPoller holds the mailbox's lock.
+// periodically so a replaced configuration takes effect and a scheduler Redis lost comes back. Two
+// polls of one mailbox never overlap: MailboxPoller holds the mailbox's lock.
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
