@@ -1,7 +1,7 @@
 /**
  * Sends agents' messages through their channel. A message already sent is never sent again; a
  * permanent refusal marks it failed; anything else is retried with backoff by BullMQ (exponential,
- * never sooner than the provider's Retry-After).
+ * never sooner than the provider's Retry-After), and marks it failed when the last attempt fails.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -67,6 +67,10 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
         if (error instanceof PermanentSendError) {
           await markFailed(row.id, error.code, error.message);
           throw new UnrecoverableError(error.message);
+        }
+        // The last attempt failed too: the message is failed, not pending for good.
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await markFailed(row.id, 'SEND_RETRIES_EXHAUSTED', `${job.attemptsMade + 1} attempts failed; the last: ${(error as Error).message}`);
         }
         throw error;
       }

@@ -2,12 +2,14 @@
  * Jobs that Redis lost (a restart without persistence, a failover): an offer whose timeout job vanished
  * still rings out, once, because Postgres knows the timer is armed and a worker arms it again; a timer
  * whose job is only waiting is left alone; a pending reply whose send job vanished still leaves, once.
+ * And a send whose attempts all fail is marked failed, so that no message stays pending for good.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelSender } from '../../src/channels/channel-sender.ts';
 import { LostJobs } from '../../src/engine/lost-jobs.ts';
 import { QUEUES, type OutboundJobData } from '../../src/queues/names.ts';
 import { sendJobId } from '../../src/queues/outbound-queue.ts';
@@ -20,10 +22,18 @@ let sb: TestSwitchboard;
 let redis: Redis;
 let outbound: Queue<OutboundJobData>;
 const sender = recordingSender();
+/** A provider that is down: every attempt fails with an error that may pass. */
+const unavailable = {
+  attempts: 0,
+  async send(): Promise<never> {
+    unavailable.attempts += 1;
+    throw new Error('provider unavailable');
+  },
+};
 
 beforeAll(async () => {
   // Offers ring out after 1.5 s; timers overdue, and sends pending, by 300 ms are looked at every 200 ms.
-  sb = await startTestSwitchboard(twoAgentConfig(), { relayPollMs: 50, senders: new Map([['email', sender]]), lostJobs: { everyMs: 200, graceMs: 300 } });
+  sb = await startTestSwitchboard(twoAgentConfig(), { relayPollMs: 50, senders: new Map<string, ChannelSender>([['email', sender], ['sms', unavailable]]), lostJobs: { everyMs: 200, graceMs: 300 } });
   redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
   outbound = new Queue(QUEUES.outbound, { connection: redis, prefix: sb.prefix });
 });
@@ -93,5 +103,21 @@ describe('a timer Redis lost', () => {
       .toBe('sent');
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(sender.sent.filter((sent) => sent.id === messageId)).toHaveLength(1);
+  });
+
+  it('marks a reply failed when its last attempt fails, instead of leaving it pending', async () => {
+    const { id } = await sb.engine.intake({ channel: 'sms', from: '+14155550123', to: '+14155550100', body: 'hello' }, 'test');
+    const messageId = randomUUID();
+    await sb.database.sql`
+      insert into messages (id, interaction_id, direction, channel, from_address, to_address, body, status, created_at, updated_at)
+      values (${messageId}, ${id}, 'out', 'sms', '+14155550100', '+14155550123', 'On its way.', 'pending', now(), now())`;
+    // Two attempts, 10 ms apart (a send queued by Switchboard has eight, with the send backoff).
+    await outbound.add('send', { messageId, channel: 'sms' }, { jobId: sendJobId(messageId), attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    await expect
+      .poll(async () => (await sb.database.sql<{ status: string }[]>`select status from messages where id = ${messageId}`)[0]?.status, { timeout: 8_000, interval: 50 })
+      .toBe('failed');
+    const [row] = await sb.database.sql<{ metadata: { error: { code: string; message: string } } }[]>`select metadata from messages where id = ${messageId}`;
+    expect(row?.metadata.error).toEqual({ code: 'SEND_RETRIES_EXHAUSTED', message: '2 attempts failed; the last: provider unavailable' });
+    expect(unavailable.attempts).toBe(2);
   });
 });
