@@ -59,7 +59,7 @@ export class StreamHub {
     // every connection reads what it may have missed meanwhile.
     this.#subscriber.on('ready', () => {
       this.#subscriber.subscribe(this.#channel).then(
-        () => this.wakeAll(),
+        () => this.#wakeAll(),
         () => {},
       );
     });
@@ -67,7 +67,7 @@ export class StreamHub {
   }
 
   /** Has every connection of this process read its stream again. */
-  wakeAll(): void {
+  #wakeAll(): void {
     for (const listeners of this.#listeners.values()) for (const listener of listeners) listener();
   }
 
@@ -117,10 +117,11 @@ export class StreamHub {
    */
   async read(userId: string, cursor: StreamCursor, limit = 500): Promise<StreamBatch> {
     const rows = await this.#sql<
-      { id: string; tx: string; type: string; data: Record<string, unknown>; at: Date; held: boolean; running: string[] }[]
+      { id: string; tx: string; type: string; data: Record<string, unknown>; at: Date; held: boolean; running: string[] | null }[]
     >`
       with ${this.#horizon()}
-      select e.id::text, e.tx::text, e.type, e.data, e.at, e.tx >= horizon.tx as held, horizon.running
+      select e.id::text, e.tx::text, e.type, e.data, e.at, e.tx >= horizon.tx as held,
+             case when e.tx >= horizon.tx then horizon.running end as running
       from stream_events e, horizon
       where e.user_id = ${userId} and (e.tx, e.id) > (${cursor.tx}::xid8, ${cursor.id}::bigint) and e.id > ${cursor.afterId}::bigint
       order by e.tx, e.id limit ${limit}`;
@@ -135,7 +136,7 @@ export class StreamHub {
   /**
    * The CTE `horizon`, from the statement's own snapshot: `tx`, the oldest transaction still running
    * that is not stale (or, when there is none, the first not started yet), and `running`, the
-   * transactions running.
+   * transactions running (sent only with the rows that must wait, the one case that needs them).
    */
   #horizon() {
     const stale = [...this.#running].filter(([, seen]) => seen.stale).map(([xid]) => xid);
