@@ -4,7 +4,7 @@
  * the audit log of who changed what).
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -81,6 +81,24 @@ export const deskAlerts = pgTable(
     index('desk_alerts_open_idx').on(t.interactionId).where(sql`${t.clearedAt} is null`),
     index('desk_alerts_raised_idx').on(t.raisedAt),
   ],
+);
+
+/**
+ * The alert timers armed and not fired yet: what Redis should hold as alert jobs, kept so that a job
+ * Redis lost is armed again (src/desk/lost-desk-jobs.ts). Written before the job is queued; the job,
+ * when it runs, removes its row.
+ */
+export const deskAlertTimers = pgTable(
+  'desk_alert_timers',
+  {
+    ruleId: text('rule_id').notNull(),
+    interactionId: uuid('interaction_id').notNull(),
+    enteredSeq: integer('entered_seq').notNull(),
+    fireAt: timestamp('fire_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The job's data, as queued. */
+    job: jsonb('job').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.interactionId, t.enteredSeq] }), index('desk_alert_timers_fire_idx').on(t.fireAt)],
 );
 
 /** The status message each user shows (one of the configured ones). */

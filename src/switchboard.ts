@@ -18,6 +18,7 @@ import type { Config } from './config/schema.ts';
 import { connectDatabase, migrateDatabase, type Database } from './db/client.ts';
 import { createDeskDispatcher } from './desk/desk-dispatch.ts';
 import { DeskQueue } from './desk/desk-queue.ts';
+import { lostDeskJobs } from './desk/lost-desk-jobs.ts';
 import { ReviewActions } from './desk/reviews.ts';
 import { SupervisorActions } from './desk/supervisor-actions.ts';
 import { AgentActions } from './engine/agent-actions.ts';
@@ -119,7 +120,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       timers,
       outbound,
       notifyStream: (userId) => hub.notify(userId),
-      desk: createDeskDispatcher({ config, deskQueue, publishConfig: async (version) => void (await configSync.publish(version)) }),
+      desk: createDeskDispatcher({ sql: database.sql, config, deskQueue, publishConfig: async (version) => void (await configSync.publish(version)) }),
     }),
   });
   const stopKicking = engine.useOutboxTaker(relay);
@@ -165,7 +166,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     );
     await deskQueue.schedulePruning();
   }
-  const lostJobs = runWorkers ? new LostJobs({ sql: database.sql, timers, outbound, logger, ...options.lostJobs }) : null;
+  const lostJobs = runWorkers
+    ? new LostJobs({ sql: database.sql, timers, outbound, logger, more: lostDeskJobs({ sql: database.sql, deskQueue, logger }), ...options.lostJobs })
+    : null;
   lostJobs?.start();
 
   const replyChecks = new Map(channels.flatMap((channel) => [...(channel.replyChecks ?? [])]));

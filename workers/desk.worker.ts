@@ -6,6 +6,7 @@
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { forgetAlertTimer } from '../src/desk/alert-timers.ts';
 import { raiseAlert } from '../src/desk/alerts.ts';
 import { DESK_QUEUE, type DeskJobData, type DeskQueue } from '../src/desk/desk-queue.ts';
 import { queueView } from '../src/desk/queue-views.ts';
@@ -49,7 +50,11 @@ export function startDeskWorker(options: DeskWorkerOptions): Worker<DeskJobData>
           return;
         }
         case 'alert': {
-          const raised = await engine.transaction((tx, outbox, now) => raiseAlert(tx, engine.config.current(), data, now, outbox), [keyOf.interaction(data.interactionId)]);
+          const raised = await engine.transaction(async (tx, outbox, now) => {
+            const id = await raiseAlert(tx, engine.config.current(), data, now, outbox);
+            await forgetAlertTimer(tx, data);
+            return id;
+          }, [keyOf.interaction(data.interactionId)]);
           if (!raised) options.logger.debug({ jobId: job.id }, 'alert no longer applies; ignored');
           return;
         }

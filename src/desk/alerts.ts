@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import type { Config } from '../config/schema.ts';
 import type { OutboxEntry } from '../engine/outbox.ts';
-import type { DeskJobData } from './desk-queue.ts';
+import type { AlertJobData } from './desk-queue.ts';
 import { appendSupervisorEvent } from './supervisor-stream.ts';
 
-type AlertJob = Extract<DeskJobData, { kind: 'alert' }>;
 
 export interface AlertView {
   id: string;
@@ -31,7 +30,7 @@ export interface AlertView {
 }
 
 /** Returns the alert raised, or null when the item has moved, the rule is gone, or it was raised already. */
-export async function raiseAlert(tx: TransactionSql, config: Config, job: AlertJob, now: Date, outbox: OutboxEntry[]): Promise<string | null> {
+export async function raiseAlert(tx: TransactionSql, config: Config, job: AlertJobData, now: Date, outbox: OutboxEntry[]): Promise<string | null> {
   const rule = config.alerts.find((r) => r.id === job.ruleId);
   if (!rule) return null;
   const [interaction] = await tx<{ state: string; reference: number; subject: string | null; agent_id: string | null }[]>`

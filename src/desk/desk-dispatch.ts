@@ -1,10 +1,13 @@
 /** Dispatches the desk's outbox entries once their transaction has committed. Every branch is idempotent. */
+import type { Sql } from 'postgres';
 import type { ConfigStore } from '../config/config-store.ts';
+import { recordAlertTimers } from './alert-timers.ts';
 import { matchingRules } from './alert-watches.ts';
 import type { DeskOutboxEntry } from './desk-outbox.ts';
-import type { DeskQueue } from './desk-queue.ts';
+import { alertTimer, type DeskQueue } from './desk-queue.ts';
 
 export interface DeskDispatchDeps {
+  sql: Sql;
   config: ConfigStore;
   deskQueue: DeskQueue;
   /** Tells every process that a configuration version is in force. */
@@ -23,9 +26,10 @@ export function createDeskDispatcher(deps: DeskDispatchDeps): (entry: DeskOutbox
         for (const workgroup of workgroups) {
           if (config.workgroups.some((w) => w.id === workgroup)) await deps.deskQueue.scheduleSnapshot(workgroup);
         }
-        for (const watch of entry.payload.watches ?? []) {
-          for (const rule of matchingRules(config.alerts, watch)) await deps.deskQueue.armAlert(watch, rule);
-        }
+        // Alert timers are recorded in Postgres before their jobs are queued, so that a job Redis loses is armed again.
+        const timers = (entry.payload.watches ?? []).flatMap((watch) => matchingRules(config.alerts, watch).map((rule) => alertTimer(watch, rule)));
+        await recordAlertTimers(deps.sql, timers);
+        for (const timer of timers) await deps.deskQueue.armAlert(timer);
         return;
       }
       case 'config.changed':

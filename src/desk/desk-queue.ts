@@ -6,7 +6,8 @@
  *   about to go out claims the workgroup's throttle key in Redis for a second first; when another
  *   snapshot holds it (timers fire a little late or early), it waits until the key lapses;
  * - an alert timer per rule, interaction and watch (`alert-<rule>-<interaction>-<seq>`), which re-checks
- *   when it fires that the interaction has not moved;
+ *   when it fires that the interaction has not moved (Postgres keeps the timers not fired yet, so that
+ *   one Redis lost is armed again: alert-timers.ts);
  * - every hour, the pruning of stream events past their retention (one job scheduler, whichever
  *   process registers it).
  */
@@ -22,10 +23,29 @@ export type DeskJobData =
   | { kind: 'prune-streams' }
   | ({ kind: 'alert'; ruleId: string; thresholdMs: number } & AlertWatchPayload);
 
+export type AlertJobData = Extract<DeskJobData, { kind: 'alert' }>;
+
+/** An alert timer: the rule's threshold counted from when the watch began. */
+export interface AlertTimer {
+  jobId: string;
+  fireAt: number;
+  data: AlertJobData;
+}
+
+export function alertJobId(data: Pick<AlertJobData, 'ruleId' | 'interactionId' | 'enteredSeq'>): string {
+  return `alert-${data.ruleId}-${data.interactionId}-${data.enteredSeq}`;
+}
+
+export function alertTimer(watch: AlertWatchPayload, rule: AlertRuleConfig): AlertTimer {
+  const data: AlertJobData = { kind: 'alert', ruleId: rule.id, thresholdMs: rule.after, ...watch };
+  return { jobId: alertJobId(data), fireAt: watch.enteredAt + rule.after, data };
+}
+
 /** Shortest time between two snapshots of one workgroup. */
 export const SNAPSHOT_INTERVAL_MS = 1_000;
-/** How often old stream events are pruned. */
+/** How often old stream events are pruned, by the job scheduler of this id. */
 export const PRUNE_EVERY_MS = 3_600_000;
+export const PRUNE_SCHEDULER = 'prune-streams';
 
 export class DeskQueue {
   readonly queue: Queue<DeskJobData>;
@@ -44,7 +64,7 @@ export class DeskQueue {
   /** Registers the hourly pruning of old stream events (idempotent: every process may call it). */
   async schedulePruning(everyMs = PRUNE_EVERY_MS): Promise<void> {
     await this.queue.upsertJobScheduler(
-      'prune-streams',
+      PRUNE_SCHEDULER,
       { every: everyMs },
       { name: 'prune-streams', data: { kind: 'prune-streams' }, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
     );
@@ -81,19 +101,16 @@ export class DeskQueue {
     this.#scheduled.add(key);
   }
 
-  async armAlert(watch: AlertWatchPayload, rule: AlertRuleConfig, now = Date.now()): Promise<void> {
-    await this.queue.add(
-      'alert',
-      { kind: 'alert', ruleId: rule.id, thresholdMs: rule.after, ...watch },
-      {
-        jobId: `alert-${rule.id}-${watch.interactionId}-${watch.enteredSeq}`,
-        delay: Math.max(0, watch.enteredAt + rule.after - now),
-        removeOnComplete: true,
-        removeOnFail: { count: 10_000 },
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 200 },
-      },
-    );
+  /** Queues an alert timer's job (idempotent: the job id is the timer's). */
+  async armAlert(timer: AlertTimer, now = Date.now()): Promise<void> {
+    await this.queue.add('alert', timer.data, {
+      jobId: timer.jobId,
+      delay: Math.max(0, timer.fireAt - now),
+      removeOnComplete: true,
+      removeOnFail: { count: 10_000 },
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 200 },
+    });
   }
 
   close(): Promise<void> {

@@ -19,6 +19,9 @@ import type { OutboundJobData } from '../queues/names.ts';
 import { enqueueSend, sendJobId } from '../queues/outbound-queue.ts';
 import type { TimerQueue } from '../queues/timer-queue.ts';
 
+/** Another kind of job to look for: queues again those overdue since before `overdueBefore` (at most `batchSize`), returns how many. */
+export type LostJobsCheck = (overdueBefore: Date, batchSize: number) => Promise<number>;
+
 export interface LostJobsOptions {
   sql: Sql;
   timers: TimerQueue;
@@ -30,6 +33,8 @@ export interface LostJobsOptions {
   graceMs?: number;
   /** Interactions, and messages, looked at per look (default 500 each, the longest waiting first). */
   batchSize?: number;
+  /** Other jobs to look for each time, by name (the desk's alert timers and schedules: lost-desk-jobs.ts). */
+  more?: Record<string, LostJobsCheck>;
 }
 
 export class LostJobs {
@@ -38,7 +43,7 @@ export class LostJobs {
   #running: Promise<unknown> | null = null;
 
   constructor(options: LostJobsOptions) {
-    this.#options = { everyMs: 30_000, graceMs: 30_000, batchSize: 500, ...options };
+    this.#options = { everyMs: 30_000, graceMs: 30_000, batchSize: 500, more: {}, ...options };
   }
 
   start(): void {
@@ -59,10 +64,13 @@ export class LostJobs {
     await this.#running;
   }
 
-  /** One look; returns how many timers and sends were queued again (or retried). */
-  async reconcile(): Promise<{ timers: number; sends: number }> {
+  /** One look; returns how many timers and sends (and of the other kinds, by name) were queued again or retried. */
+  async reconcile(): Promise<Record<string, number> & { timers: number; sends: number }> {
     const before = Date.now() - this.#options.graceMs;
-    return { timers: await this.#timers(before), sends: await this.#sends(before) };
+    const repaired = { timers: await this.#timers(before), sends: await this.#sends(before) };
+    const more: Record<string, number> = {};
+    for (const [name, check] of Object.entries(this.#options.more)) more[name] = await check(new Date(before), this.#options.batchSize);
+    return { ...more, ...repaired };
   }
 
   async #timers(overdueBefore: number): Promise<number> {
