@@ -2,15 +2,26 @@
  * Complete lifecycles per second: intake → categorize → queue → offer → accept → reply → done →
  * wrap-up → closed, driven concurrently in-process, with the outbox relay dispatching every side
  * effect (routing, timer jobs armed and removed in Redis, stream notifications, outbound sends).
- * The clock stops when every interaction is closed and the outbox is empty.
+ * Replies are delivered for real: email over SMTP, SMS over HTTP to a server speaking Twilio's API,
+ * both in a process of their own (bench/delivery-sinks.ts). The clock stops when every interaction is
+ * closed, the outbox is empty and every reply has arrived.
  */
+import { startDeliverySinks } from './delivery-sinks.ts';
 import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
 export async function run(options: { lifecycles?: number; concurrency?: number } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
   const concurrency = options.concurrency ?? 48;
   const agentCount = 100;
-  const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 20, sms: 20 }, (i) => ({ billing: (i % 10) + 1 }))));
+  const sinks = await startDeliverySinks();
+  const number = '+14155550100';
+  const sb = await startBenchSwitchboard({
+    ...benchConfig(agents(agentCount, { email: 20, sms: 20 }, (i) => ({ billing: (i % 10) + 1 }))),
+    smtp: { host: '127.0.0.1', port: sinks.smtpPort, secure: false },
+    addresses: [{ address: 'support@example.com', name: 'Support' }],
+    smsProviders: [{ id: 'twilio', accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, baseUrl: sinks.twilio.url }],
+    smsNumbers: [{ number, kind: 'long', provider: 'twilio' }],
+  });
   try {
     await setAllAvailable(sb, agentCount);
     const commits = async () =>
@@ -23,10 +34,8 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
     const producer = async () => {
       while (started < total) {
         const n = started++;
-        await sb.engine.intake(
-          { channel: n % 3 === 0 ? 'sms' : 'email', from: `c${n}@example.com`, to: 'support@example.com', subject: n % 2 ? 'invoice' : 'hello', body: 'Please help.' },
-          'bench',
-        );
+        const customer = n % 3 === 0 ? { channel: 'sms' as const, from: `+1415${String(2_000_000 + n).padStart(7, '0')}`, to: number } : { channel: 'email' as const, from: `c${n}@example.com`, to: 'support@example.com' };
+        await sb.engine.intake({ ...customer, subject: n % 2 ? 'invoice' : 'hello', body: 'Please help.' }, 'bench');
       }
     };
     // ...and agents take what they are offered (the relay routes after each commit): accept, reply, done, wrap up.
@@ -50,16 +59,24 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
         await new Promise((resolve) => setTimeout(resolve, fresh.length === 0 ? 2 : 0));
       }
     };
+    const delivered = async () => {
+      const counts = await sinks.count();
+      return counts.emails + counts.sms;
+    };
+    await sinks.mark();
     const cpuBefore = await readCpu();
     const { closedAt, drainedAt } = await profiled(async () => {
       await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
       const closedAt = performance.now();
       await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
+      await waitFor(async () => (await delivered()) >= total, 120_000, 20);
       return { closedAt, drainedAt: performance.now() };
     });
     const cpuAfter = await readCpu();
+    const sinkCounts = await sinks.count();
     const [closed] = await sb.database.sql<{ n: number }[]>`select count(*)::int as n from interactions where state = 'closed'`;
     if (closed?.n !== total) throw new Error(`only ${closed?.n} of ${total} closed`);
+    if (sinkCounts.emails + sinkCounts.sms !== total) throw new Error(`${sinkCounts.emails + sinkCounts.sms} of ${total} replies delivered`);
     // Postgres publishes its counters within a second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const commitsPerLifecycle = (await commits()) - commitsBefore;
@@ -70,14 +87,18 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
       // Every committed transaction in the database during the run (the engine's, the relay's claims and deletes, the agents' reads), per lifecycle.
       commitsPerLifecycle: round(commitsPerLifecycle / total, 1),
-      // CPU milliseconds per lifecycle: this process (engine, relay, workers and the simulated agents), Postgres, Redis.
-      ...Object.fromEntries(Object.entries(cpuPerUnit(cpuBefore, cpuAfter, total)).map(([part, ms]) => [`${part}CpuMsPerLifecycle`, ms ?? 'n/a'])),
+      // Replies that reached the SMTP server and the SMS provider.
+      emailsDelivered: sinkCounts.emails,
+      smsDelivered: sinkCounts.sms,
+      // CPU milliseconds per lifecycle: this process (engine, relay, workers and the simulated agents), Postgres, Redis, and the servers replies go to.
+      ...Object.fromEntries(Object.entries(cpuPerUnit(cpuBefore, cpuAfter, total, { deliverySinks: sinkCounts.cpuMs })).map(([part, ms]) => [`${part}CpuMsPerLifecycle`, ms ?? 'n/a'])),
       // How many engine transactions shared a commit on average, and how many groups had to run one by one.
       transactionsPerGroup: round(sb.engine.commitStats.members / Math.max(1, sb.engine.commitStats.groups), 2),
       groupFallbacks: sb.engine.commitStats.fallbacks,
     };
   } finally {
     await sb.stop();
+    await sinks.close();
   }
 }
 

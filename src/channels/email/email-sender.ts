@@ -14,7 +14,7 @@
 // In-Reply-To and References continuing the customer's last message, the agent's attachments;
 // acknowledgements also carry `Auto-Submitted: auto-replied` and `X-Auto-Response-Suppress: All`.
 import type { Logger } from 'pino';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { PermanentSendError, type ChannelSender, type OutboundMessage, type SendResult } from '../channel-sender.ts';
 import { ACKNOWLEDGEMENT_KIND } from './acknowledgement.ts';
 import type { SmtpConfig } from './email-config.ts';
@@ -61,36 +61,46 @@ export function createEmailSender(options: EmailSenderOptions): ChannelSender {
 
       const leaseMs = smtp.timeout * 4;
       const rfcMessageId = outboundMessageId(message.id, directory.settings().messageIdDomain ?? domainOf(address.address));
-      await sql`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`;
-      const [send] = await sql<SendRow[]>`
-        update email_sends s set
-          attempts = s.attempts + case when b.free then 1 else 0 end,
-          lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
-          updated_at = now()
-        from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
-              from email_sends where message_id = ${message.id} for update) b
-        where s.message_id = ${message.id}
-        returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`;
-      if (!send) throw new Error(`send record of message ${message.id} vanished`);
-
-      const threading = await threadingOf(sql, message);
-      const subject = await subjectOf(sql, message);
+      // One transaction, its statements pipelined: record the send and claim it for a lease, read what
+      // the message needs, and (when claimed) record it as sent in the thread.
+      const prepared = await sql.begin(async (tx) => {
+        const [, [send], threading, subject, attachments] = await Promise.all([
+          tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
+          tx<SendRow[]>`
+            update email_sends s set
+              attempts = s.attempts + case when b.free then 1 else 0 end,
+              lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
+              updated_at = now()
+            from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
+                  from email_sends where message_id = ${message.id} for update) b
+            where s.message_id = ${message.id}
+            returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
+          threadingOf(tx, message),
+          subjectOf(tx, message),
+          tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
+            select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
+        ]);
+        if (!send) throw new Error(`send record of message ${message.id} vanished`);
+        if (send.status === 'sending' && send.claimed) {
+          await Promise.all([
+            tx`
+              insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
+              values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
+                      ${tx.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
+              on conflict (message_id) do nothing`,
+            tx`update messages set subject = ${subject} where id = ${message.id}`,
+          ]);
+        }
+        return { send, threading, subject, attachments };
+      });
+      const { send, threading, subject, attachments } = prepared;
       const sentAs = { rfcMessageId: send.rfc_message_id, inReplyTo: threading.inReplyTo, references: threading.references, subject };
       if (send.status === 'accepted') return { externalId: send.rfc_message_id, metadata: { ...sentAs, smtpResponse: send.smtp_response } };
       if (send.status === 'rejected') throw new PermanentSendError('EMAIL_REJECTED', send.last_error ?? 'the SMTP server refused the message');
       if (!send.claimed) {
         throw new EmailChannelError('EMAIL_SEND_DEFERRED', `message ${message.id} is being sent by another attempt; trying again later`);
       }
-
-      const attachments = await sql<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
-        select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`;
       const acknowledgement = message.metadata.kind === ACKNOWLEDGEMENT_KIND;
-      await sql`
-        insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
-        values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
-                ${sql.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
-        on conflict (message_id) do nothing`;
-      await sql`update messages set subject = ${subject} where id = ${message.id}`;
 
       let response: string;
       try {
@@ -139,7 +149,7 @@ function smtpCredentials(directory: EmailDirectory, smtp: SmtpConfig): ResolvedC
 }
 
 /** Acknowledgements answer the message they acknowledge; replies continue the customer's most recent message. */
-async function threadingOf(sql: Sql, message: OutboundMessage): Promise<Threading> {
+async function threadingOf(sql: Sql | TransactionSql, message: OutboundMessage): Promise<Threading> {
   const recorded = message.metadata;
   if (recorded.kind === ACKNOWLEDGEMENT_KIND) {
     return {
@@ -161,7 +171,7 @@ function limitReferences(references: string[]): string[] {
 }
 
 /** An acknowledgement's subject was rendered from its template; a reply's is `Re: [SB#n] <subject>`. */
-async function subjectOf(sql: Sql, message: OutboundMessage): Promise<string> {
+async function subjectOf(sql: Sql | TransactionSql, message: OutboundMessage): Promise<string> {
   const [interaction] = await sql<{ reference: string; subject: string | null }[]>`
     select reference::text as reference, subject from interactions where id = ${message.interactionId}`;
   const reference = Number(interaction?.reference ?? 0);

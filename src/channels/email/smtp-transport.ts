@@ -1,6 +1,8 @@
 // nodemailer transports for the configured SMTP server, one per distinct setting (a replaced
-// configuration gets a new one). Each send opens its own connection: no pool to go stale between
-// sends, and a failed connection affects only the send that used it.
+// configuration gets a new one). Each is a small pool (4 connections, each used for up to 100
+// messages), so a busy outbound worker does not pay a connection, greeting, STARTTLS and login per
+// message; a connection the server closed is replaced, and a send that fails on one is retried by the
+// outbound worker like any transient failure.
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -22,7 +24,10 @@ export class SmtpTransports {
           : 'password' in credentials
             ? { user: credentials.user, pass: credentials.password }
             : { type: 'OAuth2' as const, user: credentials.user, accessToken: credentials.accessToken };
-      const options: SMTPTransport.Options = {
+      const options: SMTPTransport.Options & { pool: true; maxConnections: number; maxMessages: number } = {
+        pool: true,
+        maxConnections: 4,
+        maxMessages: 100,
         host: smtp.host,
         port: smtp.port,
         secure: smtp.secure,
@@ -33,6 +38,9 @@ export class SmtpTransports {
         ...(auth ? { auth } : {}),
       };
       transport = nodemailer.createTransport(options);
+      // The configuration names one SMTP server: the pools of the settings it replaced are closed (a delivery under way
+      // finishes; one still waiting for a connection fails and the outbound worker retries it).
+      this.close();
       this.#transports.set(key, transport);
     }
     return transport;
