@@ -11,7 +11,6 @@ import type { OutboxEntry } from '../engine/outbox.ts';
 import type { AlertJobData } from './desk-queue.ts';
 import { appendSupervisorEvent } from './supervisor-stream.ts';
 
-
 export interface AlertView {
   id: string;
   ruleId: string;
