@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import type { LostJobsCheck } from '../engine/lost-jobs.ts';
+import { requeueIfLost, type LostJobsCheck } from '../engine/lost-jobs.ts';
 import { overdueAlertTimers } from './alert-timers.ts';
 import { PRUNE_SCHEDULER, type DeskQueue } from './desk-queue.ts';
 
@@ -23,10 +23,7 @@ export function lostDeskJobs(deps: LostDeskJobsDeps): Record<string, LostJobsChe
     alerts: async (overdueBefore, batchSize) => {
       let repaired = 0;
       for (const timer of await overdueAlertTimers(sql, overdueBefore, batchSize)) {
-        const job = await deskQueue.queue.getJob(timer.jobId);
-        if (job === undefined) await deskQueue.armAlert(timer);
-        else if (await job.isFailed()) await job.retry('failed');
-        else continue;
+        if (!(await requeueIfLost(deskQueue.queue, timer.jobId, () => deskQueue.armAlert(timer)))) continue;
         repaired += 1;
         logger.warn({ interactionId: timer.data.interactionId, jobId: timer.jobId, overdueMs: Date.now() - timer.fireAt }, 'alert timer missing from Redis armed again');
       }

@@ -19,6 +19,18 @@ import type { OutboundJobData } from '../queues/names.ts';
 import { enqueueSend, sendJobId } from '../queues/outbound-queue.ts';
 import type { TimerQueue } from '../queues/timer-queue.ts';
 
+/**
+ * Queues the job `jobId` again with `requeue` when Redis no longer has it, or retries it when it
+ * failed for good; leaves it alone while it waits or runs. Returns whether it did anything.
+ */
+export async function requeueIfLost(queue: Queue, jobId: string, requeue: () => Promise<unknown>): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (job === undefined) await requeue();
+  else if (await job.isFailed()) await job.retry('failed');
+  else return false;
+  return true;
+}
+
 /** Another kind of job to look for: queues again those overdue since before `overdueBefore` (at most `batchSize`), returns how many. */
 export type LostJobsCheck = (overdueBefore: Date, batchSize: number) => Promise<number>;
 
@@ -83,14 +95,10 @@ export class LostJobs {
     for (const row of rows) {
       for (const armed of Object.values(row.timers)) {
         if (typeof armed === 'string' || armed.fireAt >= overdueBefore) continue;
-        const job = await timers.queue.getJob(armed.jobId);
-        if (job === undefined) {
-          await timers.arm(armed.jobId, { target: { kind: 'interaction', id: row.id }, event: armed.event, fireAt: armed.fireAt });
-        } else if (await job.isFailed()) {
-          await job.retry('failed');
-        } else {
-          continue;
-        }
+        const requeued = await requeueIfLost(timers.queue, armed.jobId, () =>
+          timers.arm(armed.jobId, { target: { kind: 'interaction', id: row.id }, event: armed.event, fireAt: armed.fireAt }),
+        );
+        if (!requeued) continue;
         repaired += 1;
         logger.warn({ interactionId: row.id, jobId: armed.jobId, overdueMs: Date.now() - armed.fireAt }, 'timer missing from Redis armed again');
       }

@@ -149,7 +149,7 @@ function smtpCredentials(directory: EmailDirectory, smtp: SmtpConfig): ResolvedC
 }
 
 /** Acknowledgements answer the message they acknowledge; replies continue the customer's most recent message. */
-async function threadingOf(sql: Sql | TransactionSql, message: OutboundMessage): Promise<Threading> {
+async function threadingOf(sql: TransactionSql, message: OutboundMessage): Promise<Threading> {
   const recorded = message.metadata;
   if (recorded.kind === ACKNOWLEDGEMENT_KIND) {
     return {
@@ -171,7 +171,7 @@ function limitReferences(references: string[]): string[] {
 }
 
 /** An acknowledgement's subject was rendered from its template; a reply's is `Re: [SB#n] <subject>`. */
-async function subjectOf(sql: Sql | TransactionSql, message: OutboundMessage): Promise<string> {
+async function subjectOf(sql: TransactionSql, message: OutboundMessage): Promise<string> {
   const [interaction] = await sql<{ reference: string; subject: string | null }[]>`
     select reference::text as reference, subject from interactions where id = ${message.interactionId}`;
   const reference = Number(interaction?.reference ?? 0);
