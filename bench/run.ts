@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'sms-webhook': async () => (await import('./sms-webhook.bench.ts')).run(),
   'email-capture': async () => (await import('./email-capture.bench.ts')).run(),
   'round-trips': async () => (await import('./round-trips.bench.ts')).run(),
+  'sms-send': async () => (await import('./sms-send.bench.ts')).run(),
 };
 
 async function machine(): Promise<Figures> {
