@@ -32,9 +32,15 @@ export interface ProviderAnswer<T> {
 /** Largest answer read from a provider (its JSON is a few kilobytes at most). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
+/**
+ * Connections idle this long are closed, before a provider's own keep-alive limit would close them
+ * under a request about to use them.
+ */
+const IDLE_MS = 10_000;
+
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: 60_000 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: 60_000 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: IDLE_MS }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: IDLE_MS }),
 };
 
 interface RawAnswer {
