@@ -1,8 +1,12 @@
 /**
  * The carrier side of the SMS webhook benchmark, run in a process of its own so that signing and
  * sending requests does not share the server's event loop: fires Twilio-signed inbound webhooks from
- * distinct senders over keep-alive HTTP with a fixed number in flight, and prints one JSON line with
- * every response's status and time.
+ * distinct senders over keep-alive HTTP, and prints one JSON line with every response's status and time.
+ * Either a fixed number is in flight (`concurrency`: each connection sends its next request when the
+ * last is answered, which measures the most the server takes), or requests go out at a fixed `rate` per
+ * second whatever the answers (as a carrier sends them, on as many connections as it takes): a
+ * response's time then counts from the moment its request was due, so a server that falls behind is
+ * charged for the wait.
  *
  *   npx tsx bench/sms-webhook-load.ts '{"url":"http://127.0.0.1:3000/webhooks/sms/twilio","authToken":"...",
  *     "accountSid":"AC...","to":"+14155550100","first":0,"count":1000,"concurrency":32}'
@@ -24,7 +28,10 @@ export interface LoadPlan {
   /** Index of the first sender; sender i is +1415 (2000000 + i). */
   first: number;
   count: number;
+  /** Connections, each with one request in flight (or, with `rate`, opened before the clock starts). */
   concurrency: number;
+  /** Requests per second, sent on schedule whatever the answers (more connections open as needed). */
+  rate?: number;
 }
 
 export interface Shot {
@@ -170,20 +177,58 @@ export async function fireLoad(plan: LoadPlan): Promise<LoadResult> {
   const requests = Array.from({ length: plan.count }, (_, offset) => wireRequest(url, signedInbound(plan, plan.first + offset)));
   const connections = await Promise.all(Array.from({ length: plan.concurrency }, () => Connection.open(url)));
   const shots: Shot[] = [];
-  let next = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
   try {
-    await Promise.all(
-      connections.map(async (connection) => {
-        for (let request = requests[next++]; request !== undefined; request = requests[next++]) shots.push(await post(connection, request));
-      }),
-    );
+    if (plan.rate === undefined) {
+      let next = 0;
+      await Promise.all(
+        connections.map(async (connection) => {
+          for (let request = requests[next++]; request !== undefined; request = requests[next++]) shots.push(await post(connection, request));
+        }),
+      );
+    } else {
+      await fireAtRate(url, requests, plan.rate, connections, shots, started);
+    }
   } finally {
     for (const connection of connections) connection.close();
   }
   const used = process.cpuUsage(cpu);
   return { shots, seconds: (performance.now() - started) / 1000, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Most connections a fixed-rate run opens: a server that far behind has failed the run anyway. */
+const MAX_CONNECTIONS = 1_000;
+
+/**
+ * Sends request i when it is due (`started` + i / rate seconds), on an idle connection or a new one,
+ * and records its time from when it was due. `connections` gains those opened on the way.
+ */
+async function fireAtRate(url: URL, requests: Buffer[], rate: number, connections: Connection[], shots: Shot[], started: number): Promise<void> {
+  const idle = [...connections];
+  const inFlight = new Set<Promise<void>>();
+  const send = async (request: Buffer, due: number) => {
+    let connection = idle.pop();
+    if (connection === undefined) {
+      if (connections.length >= MAX_CONNECTIONS) throw new Error(`more than ${MAX_CONNECTIONS} requests in flight`);
+      connection = await Connection.open(url);
+      connections.push(connection);
+    }
+    const { status, body } = await connection.send(request);
+    const ms = performance.now() - due;
+    shots.push(status === 200 ? { status, ms } : { status, ms, error: body });
+    idle.push(connection);
+  };
+  for (let i = 0; i < requests.length; ) {
+    const now = performance.now();
+    for (; i < requests.length && started + (i * 1000) / rate <= now; i++) {
+      const sent = send(requests[i]!, started + (i * 1000) / rate);
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+    }
+    if (i < requests.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i * 1000) / rate - performance.now())));
+  }
+  await Promise.all(inFlight);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
