@@ -23,6 +23,9 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'email-capture': async () => (await import('./email-capture.bench.ts')).run(),
   'round-trips': async () => (await import('./round-trips.bench.ts')).run(),
   'sms-send': async () => (await import('./sms-send.bench.ts')).run(),
+  // What a statement costs apart from its work, and what Postgres alone makes of a lifecycle's writes.
+  'statement-cost': async () => (await import('./statement-cost.bench.ts')).run(),
+  'lifecycle-floor': async () => (await import('./lifecycle-floor.bench.ts')).run(),
 };
 
 async function machine(): Promise<Figures> {
