@@ -36,10 +36,12 @@ export interface GroupCommitOptions<Note, Written> {
   /** Most members in one group (default 64). */
   maxGroup?: number;
   /**
-   * Transactions committing at once in this process (default 4). While it is quiet, lone requests run
-   * side by side at once. Once requests queue up, a new group starts when the newest running one has
-   * run for `stallMs`, so that requests gather into groups instead of each starting its own, while
-   * Postgres works on one group and this process prepares the next. Groups do not wait for each other:
+   * Transactions committing at once in this process (default 2: one that Postgres works on while this
+   * process prepares the next; more only make smaller groups, each paying its own commit and round
+   * trips, which costs more CPU per change and lengthens the queue on a busy machine). While it is
+   * quiet, lone requests run side by side at once. Once requests queue up, a new group starts when the
+   * newest running one has run for `stallMs`, so that requests gather into groups instead of each
+   * starting its own. Groups do not wait for each other:
    * their members' keys are apart, and what a member finds by looking (the router's agents and
    * interactions) passes over what the others hold (`keysHeldElsewhere`, `SKIP LOCKED`).
    */
@@ -163,7 +165,7 @@ export class GroupCommit<Note = undefined, Written = void> {
     this.#beforeCommit = options.beforeCommit;
     this.#afterCommit = options.afterCommit;
     this.#maxGroup = options.maxGroup ?? 64;
-    this.#concurrency = options.concurrency ?? 4;
+    this.#concurrency = options.concurrency ?? 2;
     this.#stallMs = options.stallMs ?? 10;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 250;
   }

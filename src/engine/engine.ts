@@ -41,7 +41,7 @@ export interface EngineOptions {
   clock?: () => Date;
   /** Transactions that may share one commit (default 64; 1 gives every transaction its own). */
   maxGroup?: number;
-  /** Transactions committing at once in this process (default 4; see GroupCommit). */
+  /** Transactions committing at once in this process (default 2; see GroupCommit). */
   commitConcurrency?: number;
 }
 
