@@ -185,6 +185,36 @@ describe('sendTwilioMessage against misbehaving servers', () => {
     expect(error).toMatchObject({ code: 'SMS_PROVIDER_REJECTED', status: 404, providerCode: undefined });
   });
 
+  it('refuses an answer over 1 MiB as a retryable error', async () => {
+    reply = (response) => response.writeHead(201, { 'Content-Type': 'application/json' }).end('x'.repeat(2 * 1024 * 1024));
+    const error = await failure(sendTwilioMessage(input({ baseUrl })));
+    expect(error).toMatchObject({ code: 'SMS_PROVIDER_UNAVAILABLE', retryable: true });
+    expect((error as Error).message).toContain('more than 1048576 bytes');
+  });
+
+  it('takes a redirect as an answer, not somewhere to send the message again', async () => {
+    reply = (response) => response.writeHead(302, { Location: `${twilio.url}/2010-04-01/Accounts/${twilio.accountSid}/Messages.json` }).end();
+    const before = twilio.messages.length;
+    const error = await failure(sendTwilioMessage(input({ baseUrl })));
+    expect(error).toMatchObject({ code: 'SMS_PROVIDER_REJECTED', status: 302 });
+    expect(twilio.messages.length).toBe(before);
+  });
+
+  it('sends one after another over one kept-alive connection', async () => {
+    const sidOnly = createServer((_request, response) => response.writeHead(201, { 'Content-Type': 'application/json' }).end('{"sid":"SM1","status":"queued"}'));
+    let connections = 0;
+    sidOnly.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => sidOnly.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(sidOnly.address() as AddressInfo).port}`;
+      for (let i = 0; i < 3; i++) expect(await sendTwilioMessage(input({ baseUrl: url }))).toEqual({ sid: 'SM1', status: 'queued' });
+      expect(connections).toBe(1);
+    } finally {
+      sidOnly.closeAllConnections();
+      await new Promise<void>((resolve) => sidOnly.close(() => resolve()));
+    }
+  });
+
   it('reads an HTTP-date Retry-After', async () => {
     const at = new Date(Date.now() + 60_000).toUTCString();
     reply = (response) => response.writeHead(503, { 'Retry-After': at }).end();

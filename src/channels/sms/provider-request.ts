@@ -53,6 +53,10 @@ class ProviderTimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+class AnswerTooLargeError extends Error {
+  override readonly name = 'AnswerTooLargeError';
+}
+
 function post(request: ProviderRequest): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const url = new URL(request.url);
@@ -78,7 +82,7 @@ function post(request: ProviderRequest): Promise<RawAnswer> {
       let size = 0;
       incoming.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) outgoing.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+        if (size > MAX_ANSWER_BYTES) outgoing.destroy(new AnswerTooLargeError(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
         else chunks.push(chunk);
       });
       incoming.on('error', fail);
@@ -97,8 +101,12 @@ export async function postToProvider<T>(request: ProviderRequest, answer: Provid
   try {
     raw = await post(request);
   } catch (error) {
-    const timedOut = error instanceof ProviderTimeoutError;
-    const message = timedOut ? `${request.provider} did not answer within ${request.timeoutMs} ms` : `Could not reach ${request.provider}`;
+    const message =
+      error instanceof ProviderTimeoutError
+        ? `${request.provider} did not answer within ${request.timeoutMs} ms`
+        : error instanceof AnswerTooLargeError
+          ? `${request.provider} answered with more than ${MAX_ANSWER_BYTES} bytes`
+          : `Could not reach ${request.provider}`;
     throw new SmsProviderRetryableError(message, { cause: error });
   }
   const { status, retryAfter, text } = raw;
