@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { adminDatabaseUrl } from '../test/support/env.ts';
-import { isMain, round, type Figures } from './support.ts';
+import { isMain, processCpuMs, round, type Figures } from './support.ts';
 
 const DATABASE = 'switchboard_lifecycle_floor';
 const STATES = ['acknowledged', 'categorized', 'queued', 'offered', 'active', 'active', 'wrap_up', 'closed'];
@@ -35,29 +35,40 @@ create sequence interaction_ids;`;
 
 /** A snapshot of about 1 KiB, as an interaction's is. */
 const SNAPSHOT = JSON.stringify({ status: 'active', value: 'queued', historyValue: {}, context: Object.fromEntries(Array.from({ length: 29 }, (_, i) => [`field${i}`, 'x'.repeat(20)])) });
-/** The snapshot as a value built at each execution, so that Postgres reads the JSON each time as it reads a parameter. */
-const SNAPSHOT_VALUE = `('{"id": ' || :id || ', ' || '${SNAPSHOT.slice(1)}')::jsonb`;
 
-/** The statements of one lifecycle, as transactions of statements (`:id` the interaction, `:a` its agent). */
-function lifecycleStatements(): string[][] {
+/** How the statements name the interaction, its agent and the outbox row just written: in a pgbench script, or in PL/pgSQL. */
+interface Dialect {
+  id: string;
+  agent: string;
+  /** Ends an outbox insert, keeping the new row's id. */
+  keepOutboxId: string;
+  outboxId: string;
+}
+
+const PGBENCH: Dialect = { id: ':id', agent: `'a' || :a`, keepOutboxId: 'returning id \\gset o', outboxId: ':oid' };
+const PLPGSQL: Dialect = { id: 'iid', agent: 'agent', keepOutboxId: 'returning outbox.id into oid;', outboxId: 'oid' };
+
+/** The statements of one lifecycle, as transactions of statements. */
+function lifecycleStatements(d: Dialect): string[][] {
+  // Built at each execution, so that Postgres reads the JSON each time, as it reads a parameter.
+  const snapshot = `('{"id": ' || ${d.id} || ', ' || '${SNAPSHOT.slice(1)}')::jsonb`;
+  const outbox = (kind: string) => [`insert into outbox (kind, payload) values ('${kind}', '{"id":1}') ${d.keepOutboxId}`, `delete from outbox where outbox.id = ${d.outboxId};`];
   const transactions: string[][] = [
     [
-      `insert into interactions (id, state, version, priority, snapshot) values (:id, 'received', 1, 0, ${SNAPSHOT_VALUE});`,
-      `insert into interaction_events (interaction_id, seq, type, actor, state, data) values (:id, 1, 'RECEIVED', 'x', 'received', '{"a":1}');`,
-      `insert into outbox (kind, payload) values ('route', '{"id":1}') returning id \\gset o`,
-      `delete from outbox where id = :oid;`,
+      `insert into interactions (id, state, version, priority, snapshot) values (${d.id}, 'received', 1, 0, ${snapshot});`,
+      `insert into interaction_events (interaction_id, seq, type, actor, state, data) values (${d.id}, 1, 'RECEIVED', 'x', 'received', '{"a":1}');`,
+      ...outbox('route'),
     ],
   ];
   STATES.forEach((state, i) => {
     const version = i + 2;
     const statements = [
-      `update interactions set state = '${state}', version = ${version}, snapshot = ${SNAPSHOT_VALUE}, agent_id = ${version >= 5 ? `'a' || :a` : 'null'} where id = :id and version = ${version - 1};`,
-      `insert into interaction_events (interaction_id, seq, type, actor, state, data) values (:id, ${version}, 'EV', 'x', '${state}', '{"a":1}');`,
-      `insert into outbox (kind, payload) values ('x', '{"id":1}') returning id \\gset o`,
-      `delete from outbox where id = :oid;`,
+      `update interactions set state = '${state}', version = ${version}, snapshot = ${snapshot}, agent_id = ${version >= 5 ? d.agent : 'null'} where interactions.id = ${d.id} and version = ${version - 1};`,
+      `insert into interaction_events (interaction_id, seq, type, actor, state, data) values (${d.id}, ${version}, 'EV', 'x', '${state}', '{"a":1}');`,
+      ...outbox('x'),
     ];
-    if (state === 'offered') statements.push(`update agents set load = load + 1, idle_since = now() where id = 'a' || :a;`);
-    if (state === 'closed') statements.push(`update agents set load = load - 1 where id = 'a' || :a;`);
+    if (state === 'offered') statements.push(`update agents set load = load + 1, idle_since = now() where agents.id = ${d.agent};`);
+    if (state === 'closed') statements.push(`update agents set load = load - 1 where agents.id = ${d.agent};`);
     transactions.push(statements);
   });
   return transactions;
@@ -65,35 +76,19 @@ function lifecycleStatements(): string[][] {
 
 function scripts(): Record<string, string> {
   const head = [`\\set a random(1, 100)`, `select nextval('interaction_ids') as id \\gset`];
-  const transactions = lifecycleStatements();
+  const transactions = lifecycleStatements(PGBENCH);
   const perTransition = [...head, ...transactions.flatMap((statements) => ['begin;', ...statements, 'commit;'])];
   const oneTransaction = [...head, 'begin;', ...transactions.flat(), 'commit;'];
   return { perTransition: perTransition.join('\n'), oneTransaction: oneTransaction.join('\n'), serverSide: `\\set a random(1, 100)\nselect lifecycle('a' || :a);` };
 }
 
-/** The same statements as a PL/pgSQL function (variables for pgbench's `:id`, `:a` and `\gset`). */
+/** The same statements as one PL/pgSQL function. */
 function serverSideFunction(): string {
-  const body = lifecycleStatements()
-    .flat()
-    .map((statement) => statement.replace(/returning id \\gset o$/, 'returning outbox.id into oid;').replaceAll(':oid', 'oid').replaceAll(':id', 'iid').replaceAll(':a', 'agent'))
-    .map((statement) => statement.replace('where id = iid', 'where interactions.id = iid').replace('where id = oid', 'where outbox.id = oid').replace(`where id = 'a'`, `where agents.id = 'a'`))
-    .join('\n');
   return `create function lifecycle(agent text) returns void language plpgsql as $$
 declare iid bigint := nextval('interaction_ids'); oid bigint;
 begin
-${body.replaceAll(`'a' || agent`, 'agent')}
+${lifecycleStatements(PLPGSQL).flat().join('\n')}
 end $$;`;
-}
-
-/** CPU milliseconds of the children a process has waited for (Linux /proc; null elsewhere). */
-function childrenCpuMs(pid: number | 'self'): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return null;
-  }
 }
 
 function postmasterPid(dataDirectory: string): number | null {
@@ -124,14 +119,14 @@ export async function run(options: { seconds?: number } = {}): Promise<Figures> 
     for (const [way, script] of Object.entries(scripts())) {
       const file = join(dir, `${way}.sql`);
       writeFileSync(file, `${script}\n`);
-      const postgresBefore = postmaster === null ? null : childrenCpuMs(postmaster);
-      const pgbenchBefore = childrenCpuMs('self');
+      const postgresBefore = postmaster === null ? null : await processCpuMs(postmaster, 'children');
+      const pgbenchBefore = await processCpuMs('self', 'children');
       const output = execFileSync('pgbench', [...connection, '-n', '-M', 'prepared', '-c', '8', '-j', '2', '-T', String(seconds), '-f', file, DATABASE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       // A backend's time reaches the postmaster once it has exited and been reaped.
       while ((await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = ${DATABASE}`)[0]?.n) await sleep(20);
       await sleep(200);
-      const postgresAfter = postmaster === null ? null : childrenCpuMs(postmaster);
-      const pgbenchAfter = childrenCpuMs('self');
+      const postgresAfter = postmaster === null ? null : await processCpuMs(postmaster, 'children');
+      const pgbenchAfter = await processCpuMs('self', 'children');
       const lifecycles = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? NaN);
       const per = (before: number | null, after: number | null) => (before === null || after === null ? 'n/a' : round((after - before) / lifecycles, 3));
       figures[`${way}LifecyclesPerSecond`] = round(Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN));

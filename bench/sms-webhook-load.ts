@@ -206,7 +206,8 @@ const MAX_CONNECTIONS = 1_000;
  */
 async function fireAtRate(url: URL, requests: Buffer[], rate: number, connections: Connection[], shots: Shot[], started: number): Promise<void> {
   const idle = [...connections];
-  const inFlight = new Set<Promise<void>>();
+  const sent: Promise<void>[] = [];
+  let failure: unknown = null;
   const send = async (request: Buffer, due: number) => {
     let connection = idle.pop();
     if (connection === undefined) {
@@ -219,16 +220,15 @@ async function fireAtRate(url: URL, requests: Buffer[], rate: number, connection
     shots.push(status === 200 ? { status, ms } : { status, ms, error: body });
     idle.push(connection);
   };
-  for (let i = 0; i < requests.length; ) {
+  for (let i = 0; i < requests.length && failure === null; ) {
     const now = performance.now();
     for (; i < requests.length && started + (i * 1000) / rate <= now; i++) {
-      const sent = send(requests[i]!, started + (i * 1000) / rate);
-      inFlight.add(sent);
-      void sent.finally(() => inFlight.delete(sent));
+      sent.push(send(requests[i]!, started + (i * 1000) / rate).catch((error: unknown) => void (failure ??= error)));
     }
     if (i < requests.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i * 1000) / rate - performance.now())));
   }
-  await Promise.all(inFlight);
+  await Promise.all(sent);
+  if (failure !== null) throw failure;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -9,18 +9,9 @@
  *
  *   npx tsx bench/statement-cost.bench.ts
  */
-import { readFile } from 'node:fs/promises';
 import postgres from 'postgres';
 import { createTestDatabase } from '../test/support/database.ts';
-import { isMain, round, type Figures } from './support.ts';
-
-/** CPU milliseconds a process has used (Linux /proc; null elsewhere). */
-async function processCpuMs(pid: number): Promise<number | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (stat === null) return null;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+import { isMain, processCpuMs, round, type Figures } from './support.ts';
 
 export async function run(options: { statements?: number } = {}): Promise<Figures> {
   const total = options.statements ?? 20_000;

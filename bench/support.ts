@@ -83,6 +83,21 @@ export interface CpuReading {
   redisMs: number | null;
 }
 
+/** CPU milliseconds in a /proc/<pid>/stat line: the process's own, or those of its children it has waited for. */
+function statCpuMs(stat: string, whose: 'own' | 'children'): number {
+  // utime and stime are fields 14 and 15 of the line (cutime and cstime 16 and 17), 12 to 15 after the name.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const first = whose === 'own' ? 11 : 13;
+  return (Number(fields[first]) + Number(fields[first + 1])) * 10; // USER_HZ is 100 on Linux
+}
+
+/** A process's CPU milliseconds so far (see statCpuMs), where /proc shows it (Linux, a local process); null elsewhere. */
+export async function processCpuMs(pid: number | 'self', whose: 'own' | 'children' = 'own'): Promise<number | null> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  return stat === null ? null : statCpuMs(stat, whose);
+}
+
 async function servicesCpuMs(): Promise<{ postgres: number; redis: number } | null> {
   const { readdir, readFile } = await import('node:fs/promises');
   let entries: string[];
@@ -91,7 +106,6 @@ async function servicesCpuMs(): Promise<{ postgres: number; redis: number } | nu
   } catch {
     return null;
   }
-  const tick = 10; // USER_HZ is 100 on Linux
   const totals = { postgres: 0, redis: 0 };
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
@@ -99,10 +113,7 @@ async function servicesCpuMs(): Promise<{ postgres: number; redis: number } | nu
     if (stat === null) continue;
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const service = name === 'postgres' ? 'postgres' : name.startsWith('redis-server') ? 'redis' : null;
-    if (service === null) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    totals[service] += (Number(fields[11]) + Number(fields[12])) * tick;
+    if (service !== null) totals[service] += statCpuMs(stat, 'own');
   }
   return totals;
 }
