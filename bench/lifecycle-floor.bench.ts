@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { adminDatabaseUrl } from '../test/support/env.ts';
-import { isMain, processCpuMs, round, type Figures } from './support.ts';
+import { isMain, postgresClientArgs, processCpuMs, round, type Figures } from './support.ts';
 
 const DATABASE = 'switchboard_lifecycle_floor';
 const STATES = ['acknowledged', 'categorized', 'queued', 'offered', 'active', 'active', 'wrap_up', 'closed'];
@@ -101,8 +101,7 @@ function postmasterPid(dataDirectory: string): number | null {
 
 export async function run(options: { seconds?: number } = {}): Promise<Figures> {
   const seconds = options.seconds ?? 10;
-  const url = new URL(adminDatabaseUrl());
-  const connection = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres')];
+  const connection = postgresClientArgs();
   const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
   const [{ directory } = { directory: '' }] = await admin<{ directory: string }[]>`select current_setting('data_directory') as directory`;
   await admin.unsafe(`drop database if exists ${DATABASE}`);

@@ -10,7 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { adminDatabaseUrl, redisUrl } from '../test/support/env.ts';
-import { median, type Figures } from './support.ts';
+import { median, postgresClientArgs, type Figures } from './support.ts';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   lifecycles: async () => (await import('./lifecycles.bench.ts')).run(),
@@ -48,7 +48,7 @@ async function machine(): Promise<Figures> {
 /** pgbench's TPC-B-like read-write transactions per second on the same server, 8 clients, 10 s. */
 function pgbench(): Figures {
   const url = new URL(adminDatabaseUrl());
-  const args = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres')];
+  const args = postgresClientArgs();
   const database = 'switchboard_pgbench';
   execFileSync('psql', [...args, '-d', url.pathname.slice(1) || 'postgres', '-qc', `drop database if exists ${database}`, '-c', `create database ${database}`], { stdio: 'pipe' });
   try {

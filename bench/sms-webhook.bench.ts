@@ -86,7 +86,8 @@ async function fire(plan: LoadPlan): Promise<LoadResult> {
 export async function run(options: { rate?: number } = {}): Promise<Record<string, unknown>> {
   const total = setting('SMS_BENCH_MESSAGES', 6_000);
   const concurrency = setting('SMS_BENCH_CONCURRENCY', 32);
-  const rate = options.rate ?? (process.env.SMS_BENCH_RATE ? setting('SMS_BENCH_RATE', 0) : undefined);
+  // SMS_BENCH_RATE unset (or not a positive whole number): a fixed number in flight instead.
+  const rate = options.rate ?? (setting('SMS_BENCH_RATE', 0) || undefined);
   // At a fixed rate every response's time counts, so the server is warmed up longer first: its first
   // seconds (code not yet optimized, connections opening) would otherwise set the p99.
   const warmup = setting('SMS_BENCH_WARMUP', Math.min(rate === undefined ? 200 : 1_500, Math.floor(total / 4)));

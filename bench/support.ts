@@ -1,6 +1,7 @@
 /** Shared by the benchmarks: statistics, agents, and a Switchboard on a fresh database. */
 import type { ConfigInput } from '../src/config/schema.ts';
 import type { SwitchboardOptions } from '../src/switchboard.ts';
+import { adminDatabaseUrl } from '../test/support/env.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../test/support/switchboard.ts';
 
 export type Figures = Record<string, number | string>;
@@ -17,6 +18,12 @@ export function median(values: number[]): number {
 }
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** How psql and pgbench reach the benchmarks' Postgres (host, port and user of TEST_DATABASE_URL). */
+export function postgresClientArgs(): string[] {
+  const url = new URL(adminDatabaseUrl());
+  return ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres')];
+}
 
 export function agents(count: number, capacity: { email: number; sms: number }, skills: (i: number) => Record<string, number> = () => ({})) {
   return Array.from({ length: count }, (_, i) => ({
