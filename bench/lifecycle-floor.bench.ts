@@ -36,23 +36,51 @@ create sequence interaction_ids;`;
 /** A snapshot of about 1 KiB, as an interaction's is. */
 const SNAPSHOT = JSON.stringify({ status: 'active', value: 'queued', historyValue: {}, context: Object.fromEntries(Array.from({ length: 29 }, (_, i) => [`field${i}`, 'x'.repeat(20)])) });
 
-/** How the statements name the interaction, its agent and the outbox row just written: in a pgbench script, or in PL/pgSQL. */
+/** How the statements name the interaction and its agent, and write and remove an outbox row: in a pgbench script, or in PL/pgSQL. */
 interface Dialect {
   id: string;
   agent: string;
-  /** Ends an outbox insert, keeping the new row's id. */
-  keepOutboxId: string;
-  outboxId: string;
+  /** The statements that write an outbox row and remove it (the `n`th of the lifecycle). */
+  outbox: (kind: string, n: number) => string[];
 }
 
-const PGBENCH: Dialect = { id: ':id', agent: `'a' || :a`, keepOutboxId: 'returning id \\gset o', outboxId: ':oid' };
-const PLPGSQL: Dialect = { id: 'iid', agent: 'agent', keepOutboxId: 'returning outbox.id into oid;', outboxId: 'oid' };
+const PGBENCH: Dialect = {
+  id: ':id',
+  agent: `'a' || :a`,
+  outbox: (kind) => [`insert into outbox (kind, payload) values ('${kind}', '{"id":1}') returning id \\gset o`, 'delete from outbox where outbox.id = :oid;'],
+};
+const PLPGSQL: Dialect = {
+  id: 'iid',
+  agent: 'agent',
+  outbox: (kind) => [`insert into outbox (kind, payload) values ('${kind}', '{"id":1}') returning outbox.id into oid;`, 'delete from outbox where outbox.id = oid;'],
+};
+
+/** Lifecycles in one transaction of the grouped way, as a busy process's commit groups take transitions together. */
+const GROUP = 16;
+
+/**
+ * The `k`th lifecycle of a grouped transaction: nothing waits for an answer (pipelined), so outbox rows
+ * are named in advance (negative ids, apart from the sequence's), and each pgbench client keeps to agents
+ * of its own, as a process's groups keep to agents no other group holds.
+ */
+function groupedDialect(k: number): Dialect {
+  const id = `(:id * ${GROUP} + ${k})`;
+  return {
+    id,
+    agent: `'a' || (:client_id % 8 * 12 + ${k % 12} + 1)`,
+    outbox: (kind, n) => [
+      `insert into outbox (id, kind, payload) values (-(${id} * 32 + ${n}), '${kind}', '{"id":1}');`,
+      `delete from outbox where outbox.id = -(${id} * 32 + ${n});`,
+    ],
+  };
+}
 
 /** The statements of one lifecycle, as transactions of statements. */
 function lifecycleStatements(d: Dialect): string[][] {
   // Built at each execution, so that Postgres reads the JSON each time, as it reads a parameter.
   const snapshot = `('{"id": ' || ${d.id} || ', ' || '${SNAPSHOT.slice(1)}')::jsonb`;
-  const outbox = (kind: string) => [`insert into outbox (kind, payload) values ('${kind}', '{"id":1}') ${d.keepOutboxId}`, `delete from outbox where outbox.id = ${d.outboxId};`];
+  let written = 0;
+  const outbox = (kind: string) => d.outbox(kind, written++);
   const transactions: string[][] = [
     [
       `insert into interactions (id, state, version, priority, snapshot) values (${d.id}, 'received', 1, 0, ${snapshot});`,
@@ -79,7 +107,21 @@ function scripts(): Record<string, string> {
   const transactions = lifecycleStatements(PGBENCH);
   const perTransition = [...head, ...transactions.flatMap((statements) => ['begin;', ...statements, 'commit;'])];
   const oneTransaction = [...head, 'begin;', ...transactions.flat(), 'commit;'];
-  return { perTransition: perTransition.join('\n'), oneTransaction: oneTransaction.join('\n'), serverSide: `\\set a random(1, 100)\nselect lifecycle('a' || :a);` };
+  // GROUP lifecycles to a transaction, pipelined: one commit and one wait for answers for all of them.
+  const grouped = [
+    `select nextval('interaction_ids') as id \\gset`,
+    '\\startpipeline',
+    'begin;',
+    ...Array.from({ length: GROUP }, (_, k) => lifecycleStatements(groupedDialect(k)).flat()).flat(),
+    'commit;',
+    '\\endpipeline',
+  ];
+  return {
+    perTransition: perTransition.join('\n'),
+    oneTransaction: oneTransaction.join('\n'),
+    grouped: grouped.join('\n'),
+    serverSide: `\\set a random(1, 100)\nselect lifecycle('a' || :a);`,
+  };
 }
 
 /** The same statements as one PL/pgSQL function. */
@@ -126,9 +168,11 @@ export async function run(options: { seconds?: number } = {}): Promise<Figures> 
       await sleep(200);
       const postgresAfter = postmaster === null ? null : await processCpuMs(postmaster, 'children');
       const pgbenchAfter = await processCpuMs('self', 'children');
-      const lifecycles = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? NaN);
+      // A transaction of the grouped way is GROUP lifecycles; of the others, one.
+      const perTransaction = way === 'grouped' ? GROUP : 1;
+      const lifecycles = perTransaction * Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? NaN);
       const per = (before: number | null, after: number | null) => (before === null || after === null ? 'n/a' : round((after - before) / lifecycles, 3));
-      figures[`${way}LifecyclesPerSecond`] = round(Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN));
+      figures[`${way}LifecyclesPerSecond`] = round(perTransaction * Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN));
       figures[`${way}PostgresCpuMsPerLifecycle`] = per(postgresBefore, postgresAfter);
       figures[`${way}PgbenchCpuMsPerLifecycle`] = per(pgbenchBefore, pgbenchAfter);
     }

@@ -5,13 +5,17 @@
  * Replies are delivered for real: email over SMTP, SMS over HTTP to a server speaking Twilio's API,
  * both in a process of their own (bench/delivery-sinks.ts). The clock stops when every interaction is
  * closed, the outbox is empty and every reply has arrived.
+ *
+ *   npx tsx bench/lifecycles.bench.ts            LIFECYCLE_REPLIES=0 for lifecycles without a reply
+ *                                                (intake, offer, accept, done, wrap-up, closed)
  */
 import { startDeliverySinks } from './delivery-sinks.ts';
 import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
-export async function run(options: { lifecycles?: number; concurrency?: number } = {}): Promise<Figures> {
+export async function run(options: { lifecycles?: number; concurrency?: number; replies?: boolean } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
   const concurrency = options.concurrency ?? 48;
+  const replies = options.replies ?? process.env.LIFECYCLE_REPLIES !== '0';
   const agentCount = 100;
   const sinks = await startDeliverySinks();
   const number = '+14155550100';
@@ -49,7 +53,7 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
           inFlight.add(id);
           void (async () => {
             await sb.actions.accept(id, agentId);
-            await sb.actions.reply(id, agentId, 'Done, thank you.');
+            if (replies) await sb.actions.reply(id, agentId, 'Done, thank you.');
             await sb.actions.done(id, agentId);
             await sb.actions.wrapUp(id, agentId, 'resolved');
             closedCount += 1;
@@ -69,20 +73,21 @@ export async function run(options: { lifecycles?: number; concurrency?: number }
       await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
       const closedAt = performance.now();
       await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
-      await waitFor(async () => (await delivered()) >= total, 120_000, 20);
+      if (replies) await waitFor(async () => (await delivered()) >= total, 120_000, 20);
       return { closedAt, drainedAt: performance.now() };
     });
     const cpuAfter = await readCpu();
     const sinkCounts = await sinks.count();
     const [closed] = await sb.database.sql<{ n: number }[]>`select count(*)::int as n from interactions where state = 'closed'`;
     if (closed?.n !== total) throw new Error(`only ${closed?.n} of ${total} closed`);
-    if (sinkCounts.emails + sinkCounts.sms !== total) throw new Error(`${sinkCounts.emails + sinkCounts.sms} of ${total} replies delivered`);
+    if (sinkCounts.emails + sinkCounts.sms !== (replies ? total : 0)) throw new Error(`${sinkCounts.emails + sinkCounts.sms} replies delivered, expected ${replies ? total : 0}`);
     // Postgres publishes its counters within a second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const commitsPerLifecycle = (await commits()) - commitsBefore;
     return {
       lifecycles: total,
       concurrency,
+      replies: replies ? 'one each, delivered' : 'none',
       lifecyclesPerSecond: round(total / ((drainedAt - begin) / 1000)),
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
       // Every committed transaction in the database during the run (the engine's, the relay's claims and deletes, the agents' reads), per lifecycle.

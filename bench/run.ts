@@ -14,6 +14,8 @@ import { median, postgresClientArgs, type Figures } from './support.ts';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   lifecycles: async () => (await import('./lifecycles.bench.ts')).run(),
+  // The same lifecycles without a reply: what the engine costs apart from sending.
+  'lifecycles-no-reply': async () => (await import('./lifecycles.bench.ts')).run({ replies: false }),
   'offer-latency': async () => (await import('./offer-latency.bench.ts')).run(),
   'timer-lateness': async () => (await import('./timer-lateness.bench.ts')).run(),
   'routing-scaling': async () => (await import('./routing-scaling.bench.ts')).run(),
