@@ -60,9 +60,11 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
       };
       try {
         const result = await sender.send(message);
-        await sql`update messages set status = 'sent', external_id = ${result.externalId},
-                    metadata = metadata || ${sql.json((result.metadata ?? {}) as never)}, updated_at = now()
-                  where id = ${row.id} and status = 'pending'`;
+        // One statement: what the channel records of the send, and the message marked sent.
+        const sent = sql`update messages set status = 'sent', external_id = ${result.externalId},
+                           metadata = metadata || ${sql.json((result.metadata ?? {}) as never)}, updated_at = now()
+                         where id = ${row.id} and status = 'pending'`;
+        await (result.record ? sql`with recorded as (${result.record}) ${sent}` : sent);
       } catch (error) {
         if (error instanceof PermanentSendError) {
           await markFailed(row.id, error.code, error.message);

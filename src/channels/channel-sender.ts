@@ -1,3 +1,5 @@
+import type { PendingQuery, Row } from 'postgres';
+
 /** How a channel sends an agent's message to the customer. Implementations must be idempotent per message id. */
 export interface OutboundMessage {
   id: string;
@@ -13,6 +15,12 @@ export interface OutboundMessage {
 export interface SendResult {
   externalId: string | null;
   metadata?: Record<string, unknown>;
+  /**
+   * What the channel records of the accepted send (its provider's id, its acceptance), as one statement
+   * not yet run: the outbound worker runs it inside the statement that marks the message sent, so both
+   * are written together, in one round trip and one commit.
+   */
+  record?: PendingQuery<Row[]>;
 }
 
 export interface ChannelSender {

@@ -48,11 +48,11 @@ export async function commitWith<F>(connection: ReservedSql, last: FinalWrite<F>
   return { committed: true, finished: last ? last.read(written.value) : (undefined as F) };
 }
 
-/** Runs `work`, then its final write (sent with COMMIT), in one transaction; what each gave once it committed. */
+/** Runs `work`, then its final write (sent with COMMIT; it may depend on what `work` gave), in one transaction; what each gave once it committed. */
 export async function inTransaction<T, F = undefined>(
   sql: Sql,
   work: (tx: TransactionSql) => Promise<T>,
-  final?: (tx: TransactionSql) => FinalWrite<F> | null,
+  final?: (tx: TransactionSql, value: T) => FinalWrite<F> | null,
 ): Promise<{ value: T; finished: F }> {
   const connection = await sql.reserve();
   const tx = connection as unknown as TransactionSql;
@@ -68,7 +68,7 @@ export async function inTransaction<T, F = undefined>(
   try {
     const value = await work(tx);
     if (!(await begun)) throw beginError;
-    const outcome = await commitWith(connection, final ? final(tx) : null);
+    const outcome = await commitWith(connection, final ? final(tx, value) : null);
     if (!outcome.committed) {
       open = outcome.open;
       throw outcome.error;

@@ -5,8 +5,8 @@
 //   attempt carries the same one (and replies and bounces naming it find the message).
 // - An attempt claims the send for a while (a lease); a second attempt meanwhile (a stalled job run
 //   again) waits for it instead of sending too.
-// - Acceptance by the SMTP server is recorded before the job completes; a retry that finds it returns
-//   the recorded result and sends nothing.
+// - Acceptance by the SMTP server is recorded before the job completes (with the message marked sent,
+//   see SendResult.record); a retry that finds it returns the recorded result and sends nothing.
 // - A 5xx answer is final (PermanentSendError: the message is marked failed); a 4xx answer, a
 //   connection failure or a timeout is thrown again for BullMQ to retry with backoff.
 //
@@ -15,6 +15,7 @@
 // acknowledgements also carry `Auto-Submitted: auto-replied` and `X-Auto-Response-Suppress: All`.
 import type { Logger } from 'pino';
 import type { Sql, TransactionSql } from 'postgres';
+import { inTransaction } from '../../db/transaction.ts';
 import { PermanentSendError, type ChannelSender, type OutboundMessage, type SendResult } from '../channel-sender.ts';
 import { ACKNOWLEDGEMENT_KIND } from './acknowledgement.ts';
 import type { SmtpConfig } from './email-config.ts';
@@ -61,39 +62,45 @@ export function createEmailSender(options: EmailSenderOptions): ChannelSender {
 
       const leaseMs = smtp.timeout * 4;
       const rfcMessageId = outboundMessageId(message.id, directory.settings().messageIdDomain ?? domainOf(address.address));
-      // One transaction, its statements pipelined: record the send and claim it for a lease, read what
-      // the message needs, and (when claimed) record it as sent in the thread.
-      const prepared = await sql.begin(async (tx) => {
-        const [, [send], threading, subject, attachments] = await Promise.all([
-          tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
-          tx<SendRow[]>`
-            update email_sends s set
-              attempts = s.attempts + case when b.free then 1 else 0 end,
-              lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
-              updated_at = now()
-            from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
-                  from email_sends where message_id = ${message.id} for update) b
-            where s.message_id = ${message.id}
-            returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
-          threadingOf(tx, message),
-          subjectOf(tx, message),
-          tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
-            select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
-        ]);
-        if (!send) throw new Error(`send record of message ${message.id} vanished`);
-        if (send.status === 'sending' && send.claimed) {
-          await Promise.all([
-            tx`
+      // One transaction, its statements pipelined behind BEGIN: record the send and claim it for a lease,
+      // read what the message needs, and (when claimed) record it as sent in the thread, with COMMIT.
+      const {
+        value: { send, threading, subject, attachments },
+      } = await inTransaction(
+        sql,
+        async (tx) => {
+          const [, [send], threading, subject, attachments] = await Promise.all([
+            tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
+            tx<SendRow[]>`
+              update email_sends s set
+                attempts = s.attempts + case when b.free then 1 else 0 end,
+                lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
+                updated_at = now()
+              from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
+                    from email_sends where message_id = ${message.id} for update) b
+              where s.message_id = ${message.id}
+              returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
+            threadingOf(tx, message),
+            subjectOf(tx, message),
+            tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
+              select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
+          ]);
+          if (!send) throw new Error(`send record of message ${message.id} vanished`);
+          return { send, threading, subject, attachments };
+        },
+        (tx, { send, threading, subject }) => {
+          if (send.status !== 'sending' || !send.claimed) return null;
+          return {
+            statement: tx`
+              with subject_set as (update messages set subject = ${subject} where id = ${message.id})
               insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
               values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
                       ${tx.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
               on conflict (message_id) do nothing`,
-            tx`update messages set subject = ${subject} where id = ${message.id}`,
-          ]);
-        }
-        return { send, threading, subject, attachments };
-      });
-      const { send, threading, subject, attachments } = prepared;
+            read: () => undefined,
+          };
+        },
+      );
       const sentAs = { rfcMessageId: send.rfc_message_id, inReplyTo: threading.inReplyTo, references: threading.references, subject };
       if (send.status === 'accepted') return { externalId: send.rfc_message_id, metadata: { ...sentAs, smtpResponse: send.smtp_response } };
       if (send.status === 'rejected') throw new PermanentSendError('EMAIL_REJECTED', send.last_error ?? 'the SMTP server refused the message');
@@ -131,10 +138,13 @@ export function createEmailSender(options: EmailSenderOptions): ChannelSender {
         await sql`update email_sends set last_error = ${reason}, lease_until = null, updated_at = now() where message_id = ${message.id}`;
         throw new EmailChannelError('EMAIL_SEND_DEFERRED', `SMTP ${smtp.host}:${smtp.port}: ${reason}`, { cause: error });
       }
-      await sql`
-        update email_sends set status = 'accepted', smtp_response = ${response}, accepted_at = now(), lease_until = null, updated_at = now()
-        where message_id = ${message.id}`;
-      return { externalId: send.rfc_message_id, metadata: { ...sentAs, smtpResponse: response, attachments: attachments.length } };
+      return {
+        externalId: send.rfc_message_id,
+        metadata: { ...sentAs, smtpResponse: response, attachments: attachments.length },
+        record: sql`
+          update email_sends set status = 'accepted', smtp_response = ${response}, accepted_at = now(), lease_until = null, updated_at = now()
+          where message_id = ${message.id}`,
+      };
     },
   };
 }

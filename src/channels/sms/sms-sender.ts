@@ -68,13 +68,13 @@ export function createSmsSender(options: SmsSenderOptions): ChannelSender {
         if (error instanceof SmsChannelError) throw new PermanentSendError(error.code, error.message);
         throw error;
       }
-      await sql`
-        insert into sms_message_status (message_id, provider, provider_message_id, status)
-        values (${message.id}, ${provider.id}, ${sent.sid}, ${sent.status})
-        on conflict (message_id, status) do nothing`;
       return {
         externalId: sent.sid,
         metadata: { provider: provider.id, providerStatus: sent.status, encoding: count.encoding, segments: count.segments },
+        record: sql`
+          insert into sms_message_status (message_id, provider, provider_message_id, status)
+          values (${message.id}, ${provider.id}, ${sent.sid}, ${sent.status})
+          on conflict (message_id, status) do nothing`,
       };
     },
   };
