@@ -89,6 +89,20 @@ describe('countSegments: GSM-7', () => {
     expect(countSegments('a\r\nb')).toEqual({ encoding: 'GSM-7', segments: 1, characters: 3, units: 4 });
   });
 
+  it('counts the characters of any GSM-7 text as the grapheme segmenter does', () => {
+    const alphabet = Array.from('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓ !"#¤%&()*+,-./09:;<=>?¡AZÄÖÑÜ§¿azäöñüà\f^{}\\[~]|€');
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % alphabet.length;
+    for (let round = 0; round < 500; round++) {
+      // Runs of CR and LF in any order, between other characters.
+      const text = Array.from({ length: 1 + (round % 40) }, (_, i) => (i % 3 === 0 ? ['\r', '\n', '\r\n', '\n\r', '\r\r\n'][round % 5] : alphabet[next()])).join('');
+      const count = countSegments(text);
+      expect(count.encoding).toBe('GSM-7');
+      expect(count.characters).toBe(Array.from(segmenter.segment(text)).length);
+    }
+  });
+
   it('counts an empty text as one segment, as Twilio does', () => {
     expect(countSegments('')).toEqual({ encoding: 'GSM-7', segments: 1, characters: 0, units: 0 });
   });

@@ -46,14 +46,19 @@ export function gsmSeptets(char: string): 1 | 2 | undefined {
 }
 
 export function countSegments(text: string): SegmentCount {
+  const septets = Array.from(text, gsmSeptets);
+  if (septets.every((n) => n !== undefined)) {
+    // GSM-7 characters are one code point each and never join into a cluster, except CR LF, which is
+    // one: the clusters are counted without running the (much slower) grapheme segmenter.
+    const units = septets.reduce((sum, n) => sum + n, 0);
+    const characters = septets.length - (text.match(/\r\n/g)?.length ?? 0);
+    return { encoding: 'GSM-7', segments: pack(septets, units, LIMITS['GSM-7']), characters, units };
+  }
+  // UCS-2: the indivisible pieces are grapheme clusters, each costing its UTF-16 code units.
   const clusters = Array.from(graphemes.segment(text), (s) => s.segment);
-  const codePoints = Array.from(text);
-  const septets = codePoints.map(gsmSeptets);
-  const encoding: SmsEncoding = septets.every((n) => n !== undefined) ? 'GSM-7' : 'UCS-2';
-  // Indivisible pieces and their cost in units: GSM-7 characters, or UCS-2 grapheme clusters.
-  const pieces = encoding === 'GSM-7' ? (septets as number[]) : clusters.flatMap(ucs2Pieces);
+  const pieces = clusters.flatMap(ucs2Pieces);
   const units = pieces.reduce((sum, n) => sum + n, 0);
-  return { encoding, segments: pack(pieces, units, LIMITS[encoding]), characters: clusters.length, units };
+  return { encoding: 'UCS-2', segments: pack(pieces, units, LIMITS['UCS-2']), characters: clusters.length, units };
 }
 
 /** Returns the count when the text fits in `maxSegments`, throws SmsTooLongError otherwise. */
