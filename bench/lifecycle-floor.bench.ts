@@ -3,9 +3,11 @@
  * least the issue prescribes for one interaction's life (an insert, then eight transitions, each
  * appending its event, updating the snapshot with a version check and writing and removing an outbox
  * row; the agent's load taken and given back), on a schema with fewer indexes than Switchboard's and a
- * 1 KiB snapshot, run by pgbench (8 clients, prepared statements) three ways:
+ * 1 KiB snapshot, run by pgbench (8 clients, prepared statements) four ways:
  * - one transaction per transition, one round trip per statement (what a transition is on its own);
  * - every transition of a lifecycle in one transaction (what sharing commits can at best save);
+ * - 16 lifecycles in one transaction, their statements pipelined (as a commit group takes transitions:
+ *   one commit and one wait for all of them);
  * - one call of a server-side function doing all of it (no round trips: what the writes themselves cost).
  * Reports lifecycles per second and the CPU per lifecycle of Postgres and of pgbench.
  *
