@@ -60,20 +60,25 @@ const PLPGSQL: Dialect = {
 /** Lifecycles in one transaction of the grouped way, as a busy process's commit groups take transitions together. */
 const GROUP = 16;
 
+/** Outbox rows one lifecycle may write in the grouped way (it writes 9), so that their ids are its own. */
+const OUTBOX_SLOTS = 32;
+
 /**
- * The `k`th lifecycle of a grouped transaction: nothing waits for an answer (pipelined), so outbox rows
- * are named in advance (negative ids, apart from the sequence's), and each pgbench client keeps to agents
- * of its own, as a process's groups keep to agents no other group holds.
+ * The `k`th lifecycle of a grouped transaction: nothing waits for an answer (pipelined), so the
+ * interaction's and its outbox rows' ids are named in advance, negative so that they never meet the
+ * sequences' (the other ways', whatever their counts), and each pgbench client keeps to agents of its
+ * own, as a process's groups keep to agents no other group holds.
  */
 function groupedDialect(k: number): Dialect {
-  const id = `(:id * ${GROUP} + ${k})`;
+  const nth = `(:id * ${GROUP} + ${k})`;
   return {
-    id,
+    id: `-(${nth} + 1)`,
     agent: `'a' || (:client_id % 8 * 12 + ${k % 12} + 1)`,
-    outbox: (kind, n) => [
-      `insert into outbox (id, kind, payload) values (-(${id} * 32 + ${n}), '${kind}', '{"id":1}');`,
-      `delete from outbox where outbox.id = -(${id} * 32 + ${n});`,
-    ],
+    outbox: (kind, n) => {
+      if (n >= OUTBOX_SLOTS) throw new Error(`a lifecycle writes more than ${OUTBOX_SLOTS} outbox rows`);
+      const id = `-(${nth} * ${OUTBOX_SLOTS} + ${n} + 1)`;
+      return [`insert into outbox (id, kind, payload) values (${id}, '${kind}', '{"id":1}');`, `delete from outbox where outbox.id = ${id};`];
+    },
   };
 }
 
