@@ -16,6 +16,7 @@ import { CHANNELS } from './channels/registry.ts';
 import { ConfigStore } from './config/config-store.ts';
 import type { Config } from './config/schema.ts';
 import { connectDatabase, migrateDatabase, type Database } from './db/client.ts';
+import { HotTableVacuum } from './db/hot-table-vacuum.ts';
 import { createDeskDispatcher } from './desk/desk-dispatch.ts';
 import { DeskQueue } from './desk/desk-queue.ts';
 import { lostDeskJobs } from './desk/lost-desk-jobs.ts';
@@ -62,6 +63,8 @@ export interface SwitchboardOptions {
   streamStaleTransactionMs?: number;
   /** How often worker processes look for timers and sends Redis lost, and how long overdue they must be first (default 30 s each; see LostJobs). */
   lostJobs?: { everyMs?: number; graceMs?: number };
+  /** How often worker processes vacuum the small tables rewritten on every offer and side effect (default 1 s; see HotTableVacuum). */
+  hotTableVacuum?: { everyMs?: number; minDeadRows?: number; deadShare?: number };
 }
 
 export interface Switchboard {
@@ -170,6 +173,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     ? new LostJobs({ sql: database.sql, timers, outbound, logger, more: lostDeskJobs({ sql: database.sql, deskQueue, logger }), ...options.lostJobs })
     : null;
   lostJobs?.start();
+  const vacuum = runWorkers ? new HotTableVacuum({ sql: database.sql, logger, ...options.hotTableVacuum }) : null;
+  vacuum?.start();
 
   const replyChecks = new Map(channels.flatMap((channel) => [...(channel.replyChecks ?? [])]));
   const actions = new AgentActions(engine, replyChecks);
@@ -190,7 +195,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       logger.debug('closing the HTTP server and its event streams');
       await app?.close();
       logger.debug('closing workers');
-      await Promise.all([...workers.map((worker) => worker.close()), lostJobs?.stop()]);
+      await Promise.all([...workers.map((worker) => worker.close()), lostJobs?.stop(), vacuum?.stop()]);
       logger.debug('stopping channels');
       await Promise.all(channels.map((channel) => channel.stop()));
       stopKicking();

@@ -145,7 +145,7 @@ export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: D
       where s.workgroup = ${workgroup} and s.skills = ${profile}::text[] and s.channel = ${channel} and s.ready and ${fits}`;
     const known = tx`exists (select 1 from routing_profiles where skills = ${profile}::text[])`;
     choose = tx`(case when ${known} then (
-      select a.id ${slots} and not (a.id = any(${elsewhere}::text[]))
+      select a.id ${slots} and not (s.agent_id = any(${elsewhere}::text[]))
       order by s.score desc nulls last, s.idle_since asc limit 1 for update of a skip locked
     ) else (${pick}) end)`;
     fitsExist = tx`(case when ${known} then exists (select 1 ${slots}) else ${anyFits} end)`;
