@@ -15,6 +15,7 @@
  * once do not wait for each other (`SKIP_LOCKED`: a table another vacuum holds is left to it).
  */
 import type { Logger } from 'pino';
+import { PeriodicTask } from '../periodic-task.ts';
 import type { Sql } from './client.ts';
 
 /** The tables looked after, all small and rewritten on every offer or side effect. */
@@ -33,29 +34,21 @@ export interface HotTableVacuumOptions {
 
 export class HotTableVacuum {
   readonly #options: Required<HotTableVacuumOptions>;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<unknown> | null = null;
+  readonly #task: PeriodicTask;
 
   constructor(options: HotTableVacuumOptions) {
     this.#options = { everyMs: 1_000, minDeadRows: 500, deadShare: 0.2, ...options };
+    this.#task = new PeriodicTask(() => this.sweep(), this.#options.everyMs, (error) =>
+      this.#options.logger.warn({ err: error }, 'vacuuming the hot tables failed'),
+    );
   }
 
   start(): void {
-    const tick = () => {
-      this.#running = this.sweep()
-        .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'vacuuming the hot tables failed'))
-        .finally(() => {
-          this.#running = null;
-          if (this.#timer !== null) this.#timer = setTimeout(tick, this.#options.everyMs);
-        });
-    };
-    this.#timer = setTimeout(tick, this.#options.everyMs);
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One look: vacuums the tables past the thresholds and returns their names. */

@@ -15,6 +15,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import type { StoredTimer } from '../../drizzle/core.schema.ts';
+import { PeriodicTask } from '../periodic-task.ts';
 import type { OutboundJobData } from '../queues/names.ts';
 import { enqueueSend, sendJobId } from '../queues/outbound-queue.ts';
 import type { TimerQueue } from '../queues/timer-queue.ts';
@@ -51,29 +52,21 @@ export interface LostJobsOptions {
 
 export class LostJobs {
   readonly #options: Required<Omit<LostJobsOptions, 'logger'>> & { logger: Logger };
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<unknown> | null = null;
+  readonly #task: PeriodicTask;
 
   constructor(options: LostJobsOptions) {
     this.#options = { everyMs: 30_000, graceMs: 30_000, batchSize: 500, more: {}, ...options };
+    this.#task = new PeriodicTask(() => this.reconcile(), this.#options.everyMs, (error) =>
+      this.#options.logger.warn({ err: error }, 'looking for jobs Redis lost failed'),
+    );
   }
 
   start(): void {
-    const tick = () => {
-      this.#running = this.reconcile()
-        .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'looking for jobs Redis lost failed'))
-        .finally(() => {
-          this.#running = null;
-          if (this.#timer !== null) this.#timer = setTimeout(tick, this.#options.everyMs);
-        });
-    };
-    this.#timer = setTimeout(tick, this.#options.everyMs);
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One look; returns how many timers and sends (and of the other kinds, by name) were queued again or retried. */
