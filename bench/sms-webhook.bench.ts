@@ -113,8 +113,11 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
     const load = loadavg()[0] ?? 0;
     const measuredFrom = performance.now();
     const cpuBefore = await readCpu();
+    const commitsBefore = { ...sb.engine.commitStats };
     const { shots, seconds, cpuMs } = await profiled(() => fire({ ...plan, first: warmup, count: total, rate }));
     const cpuAfter = await readCpu();
+    const commits = sb.engine.commitStats;
+    const groups = commits.groups - commitsBefore.groups;
     const accepted = shots.filter((shot) => shot.status === 200).length;
     const latencies = shots.map((shot) => shot.ms).sort((a, b) => a - b);
 
@@ -156,6 +159,9 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
       },
       // Switchboard's process, Postgres, Redis and the load generator, while the messages were sent.
       cpuMsPerMessage: cpuPerUnit(cpuBefore, cpuAfter, total, { loadGenerator: cpuMs }),
+      // How many engine transactions shared a commit on average while the messages were sent, and how many groups had to run one by one.
+      transactionsPerGroup: round((commits.members - commitsBefore.members) / Math.max(1, groups), 2),
+      groupFallbacks: commits.fallbacks - commitsBefore.fallbacks,
       offered,
       expectedOffered,
       stillQueued: states?.queued ?? 0,
