@@ -19,7 +19,7 @@ import { PeriodicTask } from '../periodic-task.ts';
 import type { Sql } from './client.ts';
 
 /** The tables looked after, all small and rewritten on every offer or side effect. */
-export const HOT_TABLES = ['outbox', 'agent_slots', 'agents'] as const;
+const HOT_TABLES = ['outbox', 'agent_slots', 'agents'];
 
 export interface HotTableVacuumOptions {
   sql: Sql;
@@ -56,7 +56,7 @@ export class HotTableVacuum {
     const { sql, minDeadRows, deadShare, logger } = this.#options;
     const due = await sql<{ name: string }[]>`
       select relname as name from pg_stat_user_tables
-      where schemaname = current_schema() and relname = any(${[...HOT_TABLES]}::text[])
+      where schemaname = current_schema() and relname = any(${HOT_TABLES}::text[])
         and n_dead_tup >= ${minDeadRows} and n_dead_tup >= n_live_tup * ${deadShare}::float8
       order by relname`;
     const names = due.map((row) => row.name);

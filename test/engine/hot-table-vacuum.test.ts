@@ -63,6 +63,8 @@ describe('vacuuming the hot tables', () => {
 
   it('the share of live rows counts too', async () => {
     const vacuum = new HotTableVacuum({ sql: sb.database.sql, logger, minDeadRows: 1, deadShare: 1_000 });
+    // A vacuum counts the live rows, whatever ran before this test.
+    await sb.database.sql`vacuum agent_slots`;
     const slots = await rewriteSlots(3);
     expect((await slotStats()).dead).toBeGreaterThanOrEqual(slots);
     expect(await vacuum.sweep()).not.toContain('agent_slots');
