@@ -11,7 +11,7 @@ import { startTimerWorker } from '../workers/timer.worker.ts';
 import { ConfigSync } from './admin/config-sync.ts';
 import { activateStartupConfig } from './admin/startup-config.ts';
 import type { RunningChannel } from './channels/channel-module.ts';
-import type { ChannelSender } from './channels/channel-sender.ts';
+import { engineTransactions, type ChannelSender } from './channels/channel-sender.ts';
 import { CHANNELS } from './channels/registry.ts';
 import { ConfigStore } from './config/config-store.ts';
 import type { Config } from './config/schema.ts';
@@ -164,7 +164,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         lockMs: options.jobLockMs,
         onFired: options.onTimerFired,
       }),
-      startOutboundWorker({ sql: database.sql, connection: workerConnection, prefix, logger, senders, lockMs: options.jobLockMs }),
+      startOutboundWorker({ sql: database.sql, transaction: engineTransactions(engine), connection: workerConnection, prefix, logger, senders, lockMs: options.jobLockMs }),
       startDeskWorker({ engine, deskQueue, connection: workerConnection, prefix, logger, lockMs: options.jobLockMs }),
     );
     await deskQueue.schedulePruning();

@@ -1,18 +1,22 @@
 /**
- * Sends agents' messages through their channel. A message already sent is never sent again; a
- * permanent refusal marks it failed; anything else is retried with backoff by BullMQ (exponential,
- * never sooner than the provider's Retry-After), and marks it failed when the last attempt fails.
+ * Sends agents' messages through their channel, 32 at a time per process (a send waits on the network
+ * and on the commit it shares with others). A message already sent is never sent again; a permanent
+ * refusal marks it failed; anything else is retried with backoff by BullMQ (exponential, never sooner
+ * than the provider's Retry-After), and marks it failed when the last attempt fails.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { PermanentSendError, type ChannelSender, type OutboundMessage } from '../src/channels/channel-sender.ts';
+import { PermanentSendError, type ChannelSender, type OutboundMessage, type RunTransaction } from '../src/channels/channel-sender.ts';
 import { sendBackoffDelay } from '../src/channels/send-backoff.ts';
 import type { Sql } from '../src/db/client.ts';
+import { keyOf } from '../src/engine/commit-keys.ts';
 import { QUEUES, type OutboundJobData } from '../src/queues/names.ts';
 
 export interface OutboundWorkerOptions {
   sql: Sql;
+  /** Where a send's record is written (the engine's transactions, see RunTransaction). */
+  transaction: RunTransaction;
   connection: Redis;
   prefix: string;
   logger: Logger;
@@ -61,10 +65,12 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
       try {
         const result = await sender.send(message);
         // One statement: what the channel records of the send, and the message marked sent.
-        const sent = sql`update messages set status = 'sent', external_id = ${result.externalId},
-                           metadata = metadata || ${sql.json((result.metadata ?? {}) as never)}, updated_at = now()
-                         where id = ${row.id} and status = 'pending'`;
-        await (result.record ? sql`with recorded as (${result.record}) ${sent}` : sent);
+        await options.transaction(async (tx) => {
+          const sent = tx`update messages set status = 'sent', external_id = ${result.externalId},
+                            metadata = metadata || ${tx.json((result.metadata ?? {}) as never)}, updated_at = now()
+                          where id = ${row.id} and status = 'pending'`;
+          await (result.record ? tx`with recorded as (${result.record(tx)}) ${sent}` : sent);
+        }, [keyOf.message(row.id)]);
       } catch (error) {
         if (error instanceof PermanentSendError) {
           await markFailed(row.id, error.code, error.message);
@@ -80,7 +86,7 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
     {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: 10,
+      concurrency: 32,
       lockDuration: options.lockMs ?? 30_000,
       stalledInterval: options.lockMs ?? 30_000,
       // Exponential, but never sooner than a provider's Retry-After.

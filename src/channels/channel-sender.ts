@@ -1,4 +1,5 @@
-import type { PendingQuery, Row } from 'postgres';
+import type { PendingQuery, Row, TransactionSql } from 'postgres';
+import type { Engine } from '../engine/engine.ts';
 
 /** How a channel sends an agent's message to the customer. Implementations must be idempotent per message id. */
 export interface OutboundMessage {
@@ -17,10 +18,24 @@ export interface SendResult {
   metadata?: Record<string, unknown>;
   /**
    * What the channel records of the accepted send (its provider's id, its acceptance), as one statement
-   * not yet run: the outbound worker runs it inside the statement that marks the message sent, so both
-   * are written together, in one round trip and one commit.
+   * for the given transaction: the outbound worker runs it inside the statement that marks the message
+   * sent, so both are written together, in one round trip and one commit.
    */
-  record?: PendingQuery<Row[]>;
+  record?: (tx: TransactionSql) => PendingQuery<Row[]>;
+}
+
+/**
+ * Runs work in one transaction that may share its commit with other work of the process (the
+ * engine's group commit, src/db/group-commit.ts): senders and the outbound worker write through it, so
+ * a busy process pays one commit for many sends' records instead of one or two each. `keys` name what
+ * the work changes; work naming the same key never shares a commit. The work may run twice (alone,
+ * when its group failed), so it must do nothing outside the transaction.
+ */
+export type RunTransaction = <T>(work: (tx: TransactionSql) => Promise<T>, keys: readonly string[]) => Promise<T>;
+
+/** The engine's transactions, for work that writes no outbox entries of its own. */
+export function engineTransactions(engine: Engine): RunTransaction {
+  return (work, keys) => engine.transaction((tx) => work(tx), keys);
 }
 
 export interface ChannelSender {

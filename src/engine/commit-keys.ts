@@ -2,5 +2,6 @@
 export const keyOf = {
   interaction: (id: string) => `interaction:${id}`,
   agent: (id: string) => `agent:${id}`,
+  message: (id: string) => `message:${id}`,
   config: () => 'config',
 };

@@ -7,6 +7,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailDirectory } from '../../src/channels/email/email-directory.ts';
+import { engineTransactions } from '../../src/channels/channel-sender.ts';
 import { createEmailSender } from '../../src/channels/email/email-sender.ts';
 import { SmtpTransports } from '../../src/channels/email/smtp-transport.ts';
 import { TOKENS } from '../support/configs.ts';
@@ -106,7 +107,7 @@ describe('outbound email', () => {
     const [row] = await sb.database.sql<{ from_address: string; to_address: string; subject: string; body: string }[]>`
       select from_address, to_address, subject, body from messages where id = ${reply.body.messageId}`;
     const transports = new SmtpTransports();
-    const sender = createEmailSender({ sql: sb.database.sql, directory: new EmailDirectory(sb.engine.config), transports, logger: pino({ level: 'silent' }) });
+    const sender = createEmailSender({ sql: sb.database.sql, transaction: engineTransactions(sb.engine), directory: new EmailDirectory(sb.engine.config), transports, logger: pino({ level: 'silent' }) });
     const outbound = { id: reply.body.messageId, interactionId: id, channel: 'email', fromAddress: row!.from_address, toAddress: row!.to_address, subject: row!.subject, body: row!.body, metadata: {} };
     const again = await sender.send(outbound);
     const onceMore = await sender.send(outbound);

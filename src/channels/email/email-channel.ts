@@ -3,6 +3,7 @@
 // acknowledgements, the email HTTP API, and the mailboxes' and SMTP server's health for /healthz.
 // It reads the configuration in force on every poll and send, so with no mailboxes it polls nothing.
 import type { ChannelContext, ChannelFactory, RunningChannel } from '../channel-module.ts';
+import { engineTransactions } from '../channel-sender.ts';
 import { EmailDirectory } from './email-directory.ts';
 import { emailRoutes } from './email-routes.ts';
 import { createEmailSender } from './email-sender.ts';
@@ -40,7 +41,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelFa
 
     return {
       name: 'email',
-      senders: new Map([['email', createEmailSender({ sql, directory, transports, logger })]]),
+      senders: new Map([['email', createEmailSender({ sql, transaction: engineTransactions(context.engine), directory, transports, logger })]]),
       routes: emailRoutes(directory),
       health: () => health.report(),
       stop: async () => {

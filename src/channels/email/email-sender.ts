@@ -15,8 +15,8 @@
 // acknowledgements also carry `Auto-Submitted: auto-replied` and `X-Auto-Response-Suppress: All`.
 import type { Logger } from 'pino';
 import type { Sql, TransactionSql } from 'postgres';
-import { inTransaction } from '../../db/transaction.ts';
-import { PermanentSendError, type ChannelSender, type OutboundMessage, type SendResult } from '../channel-sender.ts';
+import { keyOf } from '../../engine/commit-keys.ts';
+import { PermanentSendError, type ChannelSender, type OutboundMessage, type RunTransaction, type SendResult } from '../channel-sender.ts';
 import { ACKNOWLEDGEMENT_KIND } from './acknowledgement.ts';
 import type { SmtpConfig } from './email-config.ts';
 import type { EmailDirectory, ResolvedCredentials } from './email-directory.ts';
@@ -31,6 +31,8 @@ const MAX_REFERENCES = 20;
 
 export interface EmailSenderOptions {
   sql: Sql;
+  /** Where the send's claim is written (the engine's transactions, see RunTransaction). */
+  transaction: RunTransaction;
   directory: EmailDirectory;
   transports: SmtpTransports;
   logger: Logger;
@@ -50,7 +52,7 @@ interface Threading {
 }
 
 export function createEmailSender(options: EmailSenderOptions): ChannelSender {
-  const { sql, directory, transports } = options;
+  const { sql, transaction, directory, transports } = options;
 
   return {
     async send(message: OutboundMessage): Promise<SendResult> {
@@ -62,45 +64,36 @@ export function createEmailSender(options: EmailSenderOptions): ChannelSender {
 
       const leaseMs = smtp.timeout * 4;
       const rfcMessageId = outboundMessageId(message.id, directory.settings().messageIdDomain ?? domainOf(address.address));
-      // One transaction, its statements pipelined behind BEGIN: record the send and claim it for a lease,
-      // read what the message needs, and (when claimed) record it as sent in the thread, with COMMIT.
-      const {
-        value: { send, threading, subject, attachments },
-      } = await inTransaction(
-        sql,
-        async (tx) => {
-          const [, [send], threading, subject, attachments] = await Promise.all([
-            tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
-            tx<SendRow[]>`
-              update email_sends s set
-                attempts = s.attempts + case when b.free then 1 else 0 end,
-                lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
-                updated_at = now()
-              from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
-                    from email_sends where message_id = ${message.id} for update) b
-              where s.message_id = ${message.id}
-              returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
-            threadingOf(tx, message),
-            subjectOf(tx, message),
-            tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
-              select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
-          ]);
-          if (!send) throw new Error(`send record of message ${message.id} vanished`);
-          return { send, threading, subject, attachments };
-        },
-        (tx, { send, threading, subject }) => {
-          if (send.status !== 'sending' || !send.claimed) return null;
-          return {
-            statement: tx`
-              with subject_set as (update messages set subject = ${subject} where id = ${message.id})
-              insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
-              values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
-                      ${tx.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
-              on conflict (message_id) do nothing`,
-            read: () => undefined,
-          };
-        },
-      );
+      // One transaction, its statements pipelined: record the send and claim it for a lease, read what
+      // the message needs, and (when claimed) record it as sent in the thread.
+      const { send, threading, subject, attachments } = await transaction(async (tx) => {
+        const [, [send], threading, subject, attachments] = await Promise.all([
+          tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
+          tx<SendRow[]>`
+            update email_sends s set
+              attempts = s.attempts + case when b.free then 1 else 0 end,
+              lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
+              updated_at = now()
+            from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
+                  from email_sends where message_id = ${message.id} for update) b
+            where s.message_id = ${message.id}
+            returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
+          threadingOf(tx, message),
+          subjectOf(tx, message),
+          tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
+            select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
+        ]);
+        if (!send) throw new Error(`send record of message ${message.id} vanished`);
+        if (send.status === 'sending' && send.claimed) {
+          await tx`
+            with subject_set as (update messages set subject = ${subject} where id = ${message.id})
+            insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
+            values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
+                    ${tx.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
+            on conflict (message_id) do nothing`;
+        }
+        return { send, threading, subject, attachments };
+      }, [keyOf.message(message.id)]);
       const sentAs = { rfcMessageId: send.rfc_message_id, inReplyTo: threading.inReplyTo, references: threading.references, subject };
       if (send.status === 'accepted') return { externalId: send.rfc_message_id, metadata: { ...sentAs, smtpResponse: send.smtp_response } };
       if (send.status === 'rejected') throw new PermanentSendError('EMAIL_REJECTED', send.last_error ?? 'the SMTP server refused the message');
@@ -141,7 +134,7 @@ export function createEmailSender(options: EmailSenderOptions): ChannelSender {
       return {
         externalId: send.rfc_message_id,
         metadata: { ...sentAs, smtpResponse: response, attachments: attachments.length },
-        record: sql`
+        record: (tx) => tx`
           update email_sends set status = 'accepted', smtp_response = ${response}, accepted_at = now(), lease_until = null, updated_at = now()
           where message_id = ${message.id}`,
       };

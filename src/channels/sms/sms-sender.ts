@@ -71,7 +71,7 @@ export function createSmsSender(options: SmsSenderOptions): ChannelSender {
       return {
         externalId: sent.sid,
         metadata: { provider: provider.id, providerStatus: sent.status, encoding: count.encoding, segments: count.segments },
-        record: sql`
+        record: (tx) => tx`
           insert into sms_message_status (message_id, provider, provider_message_id, status)
           values (${message.id}, ${provider.id}, ${sent.sid}, ${sent.status})
           on conflict (message_id, status) do nothing`,
