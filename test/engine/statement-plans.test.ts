@@ -61,8 +61,9 @@ describe('statement plans', () => {
     expect(look).toMatchObject({ generic_plans: 10, custom_plans: 0 });
     // That plan (the same whatever the parameters) probes the queue's index and is not compiled to machine code.
     const placeholder = (type: string) => (type.endsWith('[]') ? `'{}'` : /int|numeric/.test(type) ? '5' : `''`);
+    // postgres.js names its statements with random letters and digits (quoted: a name may begin with a digit).
     const [explained] = await sb.database.sql.unsafe<{ 'QUERY PLAN': [{ Plan: unknown; JIT?: unknown }] }[]>(
-      `explain (format json) execute ${look!.name}(${look!.parameter_types.map(placeholder).join(', ')})`,
+      `explain (format json) execute "${look!.name}"(${look!.parameter_types.map(placeholder).join(', ')})`,
     );
     const [plan] = explained!['QUERY PLAN'];
     expect(plan.JIT).toBeUndefined();
