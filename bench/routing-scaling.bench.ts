@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { routeAgent } from '../src/engine/router.ts';
+import { cloneQueued } from '../test/support/deep-queue.ts';
 import { agents, benchConfig, isMain, median, percentile, round, setAllAvailable, startBenchSwitchboard, type Figures } from './support.ts';
 
 async function decisionsWithQueue(depth: number, decisions: number): Promise<number[]> {
@@ -13,17 +14,9 @@ async function decisionsWithQueue(depth: number, decisions: number): Promise<num
   const sb = await startBenchSwitchboard(benchConfig(agents(agentCount, { email: 50, sms: 0 }, () => ({ billing: 5 }))), { workers: false });
   try {
     await sb.relay.stop();
-    // One interaction through the real intake, then cloned in bulk with their own ids, ages and priorities.
+    // One interaction through the real intake, then cloned in bulk with their own ids, ages and priorities (see cloneQueued).
     const { id } = await sb.engine.intake({ channel: 'email', from: 'c@example.com', to: 's@example.com', subject: 'invoice', body: 'x' }, 'bench');
-    await sb.database.sql`
-      insert into interactions (id, reference, channel, state, state_path, snapshot, version, category, workgroup, skills, priority,
-                                from_address, to_address, subject, created_at, updated_at, queued_at, timers)
-      select gen_random_uuid(), nextval(pg_get_serial_sequence('interactions', 'reference')), channel, state, state_path, snapshot, version,
-             category, workgroup, skills, (g % 20), from_address, to_address, subject,
-             now() - (g || ' seconds')::interval, now(), now(), '{}'
-      from interactions, generate_series(1, ${depth - 1}) g where id = ${id}`;
-    await sb.database.sql`update interactions set snapshot = jsonb_set(snapshot, '{context,id}', to_jsonb(id::text))`;
-    await sb.database.sql`analyze interactions`;
+    await cloneQueued(sb.database.sql, id, depth - 1);
     await setAllAvailable(sb, agentCount);
     await sb.database.sql`delete from outbox`;
     const times: number[] = [];

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeAgent } from '../../src/engine/router.ts';
 import { twoAgentConfig } from '../support/configs.ts';
+import { cloneQueued } from '../support/deep-queue.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 const QUEUED = 50_000;
@@ -19,14 +20,7 @@ beforeAll(async () => {
   sb = await startTestSwitchboard(config, { workers: false, databasePoolSize: 1 });
   await sb.relay.stop();
   const { id } = await sb.engine.intake({ channel: 'email', from: 'c@example.com', to: 's@example.com', subject: 'invoice', body: 'x' }, 'test');
-  await sb.database.sql`
-    insert into interactions (id, reference, channel, state, state_path, snapshot, version, category, workgroup, skills, priority,
-                              from_address, to_address, subject, created_at, updated_at, queued_at, timers)
-    select gen_random_uuid(), nextval(pg_get_serial_sequence('interactions', 'reference')), channel, state, state_path, snapshot, version,
-           category, workgroup, skills, (g % 20), from_address, to_address, subject, now() - (g || ' seconds')::interval, now(), now(), '{}'
-    from interactions, generate_series(1, ${QUEUED - 1}) g where id = ${id}`;
-  await sb.database.sql`update interactions set snapshot = jsonb_set(snapshot, '{context,id}', to_jsonb(id::text)) where id <> ${id}`;
-  await sb.database.sql`analyze interactions`;
+  await cloneQueued(sb.database.sql, id, QUEUED - 1);
   await sb.engine.setPresence('alice', { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'test');
 }, 120_000);
 afterAll(async () => {
