@@ -13,7 +13,9 @@ export async function cloneQueued(sql: Sql, id: string, copies: number): Promise
     select gen_random_uuid(), nextval(pg_get_serial_sequence('interactions', 'reference')), channel, state, state_path, snapshot, version,
            category, workgroup, skills, (g % 20), from_address, to_address, subject, now() - (g || ' seconds')::interval, now(), now(), '{}'
     from interactions, generate_series(1, ${copies}) g where id = ${id}`;
-  // Each clone's snapshot names its own id.
-  await sql`update interactions set snapshot = jsonb_set(snapshot, '{context,id}', to_jsonb(id::text)) where id <> ${id}`;
+  // Each clone's snapshot names its own id (a clone's still names the original's).
+  await sql`
+    update interactions set snapshot = jsonb_set(snapshot, '{context,id}', to_jsonb(id::text))
+    where snapshot #>> '{context,id}' = ${id} and id <> ${id}`;
   await sql`analyze interactions`;
 }
