@@ -148,22 +148,51 @@ export function cpuPerUnit(before: CpuReading, after: CpuReading, units: number,
 
 /**
  * Runs `measure` under V8's CPU profiler when BENCH_CPU_PROFILE names a file (written as a
- * .cpuprofile that Chrome's DevTools open), so a profile shows the measured part of a benchmark only.
+ * .cpuprofile that Chrome's DevTools open), and under its sampling heap profiler when
+ * BENCH_HEAP_PROFILE names one (a .heapprofile of every allocation sampled, also those collected
+ * since), so a profile shows the measured part of a benchmark only. BENCH_PERF_RECORD names a file for
+ * `perf record` of this process instead (every thread on the CPU, the kernel's part included; run node
+ * with --perf-basic-prof to name JavaScript functions).
  */
 export async function profiled<T>(measure: () => Promise<T>): Promise<T> {
-  const file = process.env.BENCH_CPU_PROFILE;
-  if (!file) return measure();
+  const cpuFile = process.env.BENCH_CPU_PROFILE;
+  const heapFile = process.env.BENCH_HEAP_PROFILE;
+  const perfFile = process.env.BENCH_PERF_RECORD;
+  if (perfFile) return perfRecorded(perfFile, measure);
+  if (!cpuFile && !heapFile) return measure();
   const { Session } = await import('node:inspector/promises');
   const { writeFile } = await import('node:fs/promises');
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
+  if (cpuFile) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  if (heapFile) {
+    await session.post('HeapProfiler.enable');
+    // Every allocation sampled, also what the young generation's collections free at once.
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true } as never);
+  }
   try {
     return await measure();
   } finally {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
+    if (cpuFile) await writeFile(cpuFile, JSON.stringify((await session.post('Profiler.stop')).profile));
+    if (heapFile) await writeFile(heapFile, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
     session.disconnect();
+  }
+}
+
+/** Runs `measure` under `perf record -g` of this process, written to `file`. */
+async function perfRecorded<T>(file: string, measure: () => Promise<T>): Promise<T> {
+  const { spawn } = await import('node:child_process');
+  const perf = spawn('perf', ['record', '-F', '999', '-g', '-p', String(process.pid), '-o', file], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => perf.once('exit', resolve));
+  // perf needs a moment to attach to every thread.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  try {
+    return await measure();
+  } finally {
+    perf.kill('SIGINT');
+    await exited;
   }
 }
