@@ -12,10 +12,13 @@
 import { startDeliverySinks } from './delivery-sinks.ts';
 import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
-export async function run(options: { lifecycles?: number; concurrency?: number; replies?: boolean } = {}): Promise<Figures> {
+export async function run(options: { lifecycles?: number; concurrency?: number; replies?: boolean; warmup?: number } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
   const concurrency = options.concurrency ?? 48;
   const replies = options.replies ?? process.env.LIFECYCLE_REPLIES !== '0';
+  // Lifecycles run (and closed) before the measured ones, so that what is measured is a process that
+  // has run for a while, its code optimized by V8 and its connections open (LIFECYCLE_WARMUP=0 for none).
+  const warmup = options.warmup ?? (Number.isInteger(Number(process.env.LIFECYCLE_WARMUP ?? 'x')) ? Number(process.env.LIFECYCLE_WARMUP) : 1_000);
   const agentCount = 100;
   const sinks = await startDeliverySinks();
   const number = '+14155550100';
@@ -30,62 +33,79 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
     await setAllAvailable(sb, agentCount);
     const commits = async () =>
       Number((await sb.database.sql<{ n: string }[]>`select xact_commit::text as n from pg_stat_database where datname = current_database()`)[0]?.n ?? 0);
-    const commitsBefore = await commits();
-    let started = 0;
-    let closedCount = 0;
-    const begin = performance.now();
-    // Customers write in...
-    const producer = async () => {
-      while (started < total) {
-        const n = started++;
-        const customer = n % 3 === 0 ? { channel: 'sms' as const, from: `+1415${String(2_000_000 + n).padStart(7, '0')}`, to: number } : { channel: 'email' as const, from: `c${n}@example.com`, to: 'support@example.com' };
-        await sb.engine.intake({ ...customer, subject: n % 2 ? 'invoice' : 'hello', body: 'Please help.' }, 'bench');
-      }
-    };
-    // ...and agents take what they are offered (the relay routes after each commit): accept, reply, done, wrap up.
-    const inFlight = new Set<string>();
-    const agentsAtWork = async () => {
-      while (closedCount < total) {
-        const offered = await sb.database.sql<{ id: string; agent_id: string }[]>`
-          select id, agent_id from interactions where state = 'offered' limit 500`;
-        const fresh = offered.filter((o) => !inFlight.has(o.id)).slice(0, Math.max(0, concurrency - inFlight.size));
-        for (const { id, agent_id: agentId } of fresh) {
-          inFlight.add(id);
-          void (async () => {
-            await sb.actions.accept(id, agentId);
-            if (replies) await sb.actions.reply(id, agentId, 'Done, thank you.');
-            await sb.actions.done(id, agentId);
-            await sb.actions.wrapUp(id, agentId, 'resolved');
-            closedCount += 1;
-            inFlight.delete(id);
-          })();
-        }
-        await new Promise((resolve) => setTimeout(resolve, fresh.length === 0 ? 2 : 0));
-      }
-    };
     const delivered = async () => {
       const counts = await sinks.count();
       return counts.emails + counts.sms;
     };
+    // Customers numbered from `first` write in, and agents take what they are offered (the relay routes
+    // after each commit): accept, reply, done, wrap up. Resolves once `count` are closed, with when.
+    const lifecycles = async (first: number, count: number) => {
+      let started = 0;
+      let closedCount = 0;
+      const producer = async () => {
+        while (started < count) {
+          const n = first + started++;
+          const customer = n % 3 === 0 ? { channel: 'sms' as const, from: `+1415${String(2_000_000 + n).padStart(7, '0')}`, to: number } : { channel: 'email' as const, from: `c${n}@example.com`, to: 'support@example.com' };
+          await sb.engine.intake({ ...customer, subject: n % 2 ? 'invoice' : 'hello', body: 'Please help.' }, 'bench');
+        }
+      };
+      const inFlight = new Set<string>();
+      const agentsAtWork = async () => {
+        while (closedCount < count) {
+          const offered = await sb.database.sql<{ id: string; agent_id: string }[]>`
+            select id, agent_id from interactions where state = 'offered' limit 500`;
+          const fresh = offered.filter((o) => !inFlight.has(o.id)).slice(0, Math.max(0, concurrency - inFlight.size));
+          for (const { id, agent_id: agentId } of fresh) {
+            inFlight.add(id);
+            void (async () => {
+              await sb.actions.accept(id, agentId);
+              if (replies) await sb.actions.reply(id, agentId, 'Done, thank you.');
+              await sb.actions.done(id, agentId);
+              await sb.actions.wrapUp(id, agentId, 'resolved');
+              closedCount += 1;
+              inFlight.delete(id);
+            })();
+          }
+          await new Promise((resolve) => setTimeout(resolve, fresh.length === 0 ? 2 : 0));
+        }
+      };
+      await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
+      return performance.now();
+    };
+    // The clock stops when every measured interaction is closed, the outbox is empty and every reply has
+    // arrived (the sinks count every reply since they started).
+    const drained = async (expectedReplies: number) => {
+      await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
+      if (replies) await waitFor(async () => (await delivered()) >= expectedReplies, 120_000, 20);
+      return performance.now();
+    };
+    if (warmup > 0) {
+      await lifecycles(0, warmup);
+      await drained(warmup);
+    }
+    const commitsBefore = await commits();
+    const statsBefore = { ...sb.engine.commitStats };
+    const sinksBefore = await sinks.count();
     await sinks.mark();
     const cpuBefore = await readCpu();
+    const begin = performance.now();
     const { closedAt, drainedAt } = await profiled(async () => {
-      await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
-      const closedAt = performance.now();
-      await waitFor(async () => (await sb.database.sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n === 0, 120_000, 20);
-      if (replies) await waitFor(async () => (await delivered()) >= total, 120_000, 20);
-      return { closedAt, drainedAt: performance.now() };
+      const closedAt = await lifecycles(warmup, total);
+      return { closedAt, drainedAt: await drained(replies ? warmup + total : 0) };
     });
     const cpuAfter = await readCpu();
-    const sinkCounts = await sinks.count();
+    const sinksAfter = await sinks.count();
+    const sinkCounts = { emails: sinksAfter.emails - sinksBefore.emails, sms: sinksAfter.sms - sinksBefore.sms, cpuMs: sinksAfter.cpuMs };
     const [closed] = await sb.database.sql<{ n: number }[]>`select count(*)::int as n from interactions where state = 'closed'`;
-    if (closed?.n !== total) throw new Error(`only ${closed?.n} of ${total} closed`);
+    if (closed?.n !== warmup + total) throw new Error(`only ${closed?.n} of ${warmup + total} closed`);
     if (sinkCounts.emails + sinkCounts.sms !== (replies ? total : 0)) throw new Error(`${sinkCounts.emails + sinkCounts.sms} replies delivered, expected ${replies ? total : 0}`);
     // Postgres publishes its counters within a second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const commitsPerLifecycle = (await commits()) - commitsBefore;
+    const stats = sb.engine.commitStats;
     return {
       lifecycles: total,
+      warmup,
       concurrency,
       replies: replies ? 'one each, delivered' : 'none',
       lifecyclesPerSecond: round(total / ((drainedAt - begin) / 1000)),
@@ -98,8 +118,8 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
       // CPU milliseconds per lifecycle: this process (engine, relay, workers and the simulated agents), Postgres, Redis, and the servers replies go to.
       ...Object.fromEntries(Object.entries(cpuPerUnit(cpuBefore, cpuAfter, total, { deliverySinks: sinkCounts.cpuMs })).map(([part, ms]) => [`${part}CpuMsPerLifecycle`, ms ?? 'n/a'])),
       // How many engine transactions shared a commit on average, and how many groups had to run one by one.
-      transactionsPerGroup: round(sb.engine.commitStats.members / Math.max(1, sb.engine.commitStats.groups), 2),
-      groupFallbacks: sb.engine.commitStats.fallbacks,
+      transactionsPerGroup: round((stats.members - statsBefore.members) / Math.max(1, stats.groups - statsBefore.groups), 2),
+      groupFallbacks: stats.fallbacks - statsBefore.fallbacks,
     };
   } finally {
     await sb.stop();
