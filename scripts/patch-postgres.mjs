@@ -16,8 +16,8 @@
  * Idempotent; a postgres.js that no longer has the getter is left alone, with a note.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /** The builds postgres.js ships (ESM, CommonJS, Cloudflare Workers), each with both classes. */
 const BUILDS = ['src', 'cjs/src', 'cf/src'];
@@ -27,8 +27,8 @@ const PATCHED = 'static { Object.defineProperty(this, Symbol.species';
 
 function packageRoot() {
   try {
-    // .../postgres/src/index.js
-    return join(dirname(fileURLToPath(import.meta.resolve('postgres'))), '..');
+    // .../postgres/cjs/src/index.js, wherever npm put the package.
+    return join(dirname(createRequire(import.meta.url).resolve('postgres')), '..', '..');
   } catch {
     return null;
   }
