@@ -1,5 +1,5 @@
 /**
- * The Postgres driver as installed (scripts/patch-postgres.mjs, run after `npm install`): postgres.js's
+ * The Postgres driver as installed (scripts/patch-dependencies.mjs, run after `npm install`): postgres.js's
  * Query and Result keep their `Symbol.species` (what `then` and `map` build), and V8 optimizes their
  * constructors once, instead of compiling them again and again and throwing each compile away, as it
  * does on Node.js 20 for a subclass of a built-in whose class body declares a static species getter.
