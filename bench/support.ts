@@ -149,8 +149,8 @@ export function cpuPerUnit(before: CpuReading, after: CpuReading, units: number,
 /**
  * Runs `measure` under V8's CPU profiler when BENCH_CPU_PROFILE names a file (written as a
  * .cpuprofile that Chrome's DevTools open), and under its sampling heap profiler when
- * BENCH_HEAP_PROFILE names one (a .heapprofile of every allocation sampled, also those collected
- * since), so a profile shows the measured part of a benchmark only. BENCH_PERF_RECORD names a file for
+ * BENCH_HEAP_PROFILE names one (a .heapprofile of allocations sampled, those collected since
+ * included), so a profile shows the measured part of a benchmark only. BENCH_PERF_RECORD names a file for
  * `perf record` of this process instead (every thread on the CPU, the kernel's part included; run node
  * with --perf-basic-prof to name JavaScript functions).
  */
@@ -170,7 +170,7 @@ export async function profiled<T>(measure: () => Promise<T>): Promise<T> {
   }
   if (heapFile) {
     await session.post('HeapProfiler.enable');
-    // Every allocation sampled, also what the young generation's collections free at once.
+    // One allocation in each 16 KiB or so, counting what the garbage collector has freed since.
     await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true } as never);
   }
   try {
