@@ -21,7 +21,8 @@
  * same order, in an object that keeps its hidden class. A transition of the interaction machine took
  * about 10 µs before, about 4 µs after.
  *
- * Idempotent; a file that no longer has the code to replace is left alone, with a note.
+ * Idempotent, and never fails an install: a file that no longer has the code to replace, or that
+ * cannot be written, is left as it is, with a note.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -89,8 +90,13 @@ for (const patch of PATCHES) {
       missing += 1;
       continue;
     }
-    writeFileSync(file, text.replace(patch.find, patch.replace(match)));
-    patched += 1;
+    try {
+      writeFileSync(file, text.replace(patch.find, patch.replace(match)));
+      patched += 1;
+    } catch (error) {
+      // A read-only install keeps the dependency as it came: slower, never broken.
+      console.log(`patch-dependencies: ${patch.name}: could not change ${file} (${error.code ?? error.message}); left as it is`);
+    }
   }
   if (patched > 0) console.log(`patch-dependencies: ${patch.name}: ${patched} file(s) changed in ${root}`);
   if (missing > 0) console.log(`patch-dependencies: ${patch.name}: ${missing} file(s) of ${root} no longer have the code to change; left as they are`);

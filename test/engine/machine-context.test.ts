@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('XState as installed', () => {
   it('builds the next context by spreading in every build of assign', () => {
-    const dist = join(dirname(createRequire(import.meta.url).resolve('xstate')));
+    const dist = dirname(createRequire(import.meta.url).resolve('xstate'));
     const chunks = readdirSync(dist).filter((file) => /^assign-[\w.-]+\.js$/.test(file));
     expect(chunks.length).toBeGreaterThanOrEqual(2);
     for (const chunk of chunks) {
