@@ -18,7 +18,8 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
   const replies = options.replies ?? process.env.LIFECYCLE_REPLIES !== '0';
   // Lifecycles run (and closed) before the measured ones, so that what is measured is a process that
   // has run for a while, its code optimized by V8 and its connections open (LIFECYCLE_WARMUP=0 for none).
-  const warmup = options.warmup ?? (Number.isInteger(Number(process.env.LIFECYCLE_WARMUP ?? 'x')) ? Number(process.env.LIFECYCLE_WARMUP) : 1_000);
+  const warmupSetting = Number(process.env.LIFECYCLE_WARMUP ?? 1_000);
+  const warmup = options.warmup ?? (Number.isInteger(warmupSetting) && warmupSetting >= 0 ? warmupSetting : 1_000);
   const agentCount = 100;
   const sinks = await startDeliverySinks();
   const number = '+14155550100';

@@ -89,8 +89,8 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
   // SMS_BENCH_RATE unset (or not a positive whole number): a fixed number in flight instead.
   const rate = options.rate ?? (setting('SMS_BENCH_RATE', 0) || undefined);
   // The server is warmed up first, so that what is measured is a server that has run for a while: in
-  // its first seconds V8 has not yet optimized the code on the path (200 messages measured 10-25 % more
-  // CPU per message than 2,000), and connections are still opening.
+  // its first seconds V8 has not yet optimized the code on the path (after 200 messages it took 15-33 % more
+  // CPU per message than after 2,000), and connections are still opening.
   const warmup = setting('SMS_BENCH_WARMUP', Math.min(rate === undefined ? 2_000 : 1_500, Math.floor(total / 3)));
   const acknowledge = process.env.SMS_BENCH_ACK === '1';
   const twilio = await FakeTwilio.start();

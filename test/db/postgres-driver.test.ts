@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -20,7 +21,8 @@ afterAll(async () => {
 
 describe('postgres.js as installed', () => {
   it('defines Symbol.species in a static block in every build of Query and Result', () => {
-    const root = join(dirname(fileURLToPath(import.meta.resolve('postgres'))), '..');
+    // .../postgres/cjs/src/index.js, as scripts/patch-dependencies.mjs finds it.
+    const root = join(dirname(createRequire(import.meta.url).resolve('postgres')), '..', '..');
     for (const build of ['src', 'cjs/src', 'cf/src']) {
       for (const file of ['query.js', 'result.js']) {
         const text = readFileSync(join(root, build, file), 'utf8');
