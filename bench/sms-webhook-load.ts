@@ -32,11 +32,18 @@ export interface LoadPlan {
   concurrency: number;
   /** Requests per second, sent on schedule whatever the answers (more connections open as needed). */
   rate?: number;
+  /**
+   * Ports of further Switchboard processes on the same host (the same database and Redis, behind what
+   * would be a load balancer): connections go to `url`'s port and these in turn. Requests are signed for `url`.
+   */
+  alsoPorts?: number[];
 }
 
 export interface Shot {
   status: number;
   ms: number;
+  /** When it was sent (or due, at a fixed rate), in milliseconds since the epoch. */
+  at: number;
   /** The body of a refused request. */
   error?: string;
 }
@@ -168,14 +175,22 @@ async function post(connection: Connection, request: Buffer): Promise<Shot> {
   const started = performance.now();
   const { status, body } = await connection.send(request);
   const ms = performance.now() - started;
-  return status === 200 ? { status, ms } : { status, ms, error: body };
+  const at = performance.timeOrigin + started;
+  return status === 200 ? { status, ms, at } : { status, ms, at, error: body };
 }
 
 export async function fireLoad(plan: LoadPlan): Promise<LoadResult> {
   // Signed and serialized before the clock starts: the measure is the server's, not the signing.
   const url = new URL(plan.url);
   const requests = Array.from({ length: plan.count }, (_, offset) => wireRequest(url, signedInbound(plan, plan.first + offset)));
-  const connections = await Promise.all(Array.from({ length: plan.concurrency }, () => Connection.open(url)));
+  const ports = [Number(url.port || 80), ...(plan.alsoPorts ?? [])];
+  let turn = 0;
+  const target = () => {
+    const next = new URL(url);
+    next.port = String(ports[turn++ % ports.length]);
+    return next;
+  };
+  const connections = await Promise.all(Array.from({ length: plan.concurrency }, () => Connection.open(target())));
   const shots: Shot[] = [];
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -188,7 +203,7 @@ export async function fireLoad(plan: LoadPlan): Promise<LoadResult> {
         }),
       );
     } else {
-      await fireAtRate(url, requests, plan.rate, connections, shots, started);
+      await fireAtRate(target, requests, plan.rate, connections, shots, started);
     }
   } finally {
     for (const connection of connections) connection.close();
@@ -204,7 +219,7 @@ const MAX_CONNECTIONS = 1_000;
  * Sends request i when it is due (`started` + i / rate seconds), on an idle connection or a new one,
  * and records its time from when it was due. `connections` gains those opened on the way.
  */
-async function fireAtRate(url: URL, requests: Buffer[], rate: number, connections: Connection[], shots: Shot[], started: number): Promise<void> {
+async function fireAtRate(target: () => URL, requests: Buffer[], rate: number, connections: Connection[], shots: Shot[], started: number): Promise<void> {
   const idle = [...connections];
   const sent: Promise<void>[] = [];
   let failure: unknown = null;
@@ -212,12 +227,13 @@ async function fireAtRate(url: URL, requests: Buffer[], rate: number, connection
     let connection = idle.pop();
     if (connection === undefined) {
       if (connections.length >= MAX_CONNECTIONS) throw new Error(`more than ${MAX_CONNECTIONS} requests in flight`);
-      connection = await Connection.open(url);
+      connection = await Connection.open(target());
       connections.push(connection);
     }
     const { status, body } = await connection.send(request);
     const ms = performance.now() - due;
-    shots.push(status === 200 ? { status, ms } : { status, ms, error: body });
+    const at = performance.timeOrigin + due;
+    shots.push(status === 200 ? { status, ms, at } : { status, ms, at, error: body });
     idle.push(connection);
   };
   for (let i = 0; i < requests.length && failure === null; ) {

@@ -12,17 +12,21 @@
  * flight, and times each response from when its request was due (what the webhook's response time is
  * at that rate). SMS_BENCH_MESSAGES sets the messages measured (default 6,000); SMS_BENCH_ACK=1 also
  * sends each customer an acknowledgement (to a local fake Twilio); SMS_BENCH_IDLE=1 leaves the agents logged out;
- * SMS_BENCH_POOL sets the Postgres pool size (default 16); SMS_BENCH_AGENTS and SMS_BENCH_CAPACITY the
+ * SMS_BENCH_POOL sets the Postgres pool size (default 16); SMS_BENCH_PROCESSES=2 runs a second API process
+ * on the same database and Redis, the load generator's connections taking turns between the two;
+ * SMS_BENCH_SHOTS=<file> writes each measured request's time, response time and status; SMS_BENCH_AGENTS and SMS_BENCH_CAPACITY the
  * agents and the SMS each takes at once (default 200 and 50, at most 50); SMS_BENCH_WARMUP the messages
  * sent before the measured ones (default 2,000; 1,500 at a fixed rate).
  */
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConfigInput } from '../src/config/schema.ts';
 import { FakeTwilio } from '../test/support/fake-twilio.ts';
 import { freePort } from '../test/support/sms.ts';
+import { spawnSwitchboard, writeConfigFile, type SwitchboardProcess } from '../test/support/processes.ts';
 import { startTestSwitchboard } from '../test/support/switchboard.ts';
 import type { LoadPlan, LoadResult } from './sms-webhook-load.ts';
 import { cpuPerUnit, profiled, readCpu } from './support.ts';
@@ -96,15 +100,34 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
   const twilio = await FakeTwilio.start();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const sb = await startTestSwitchboard(benchConfig(twilio, baseUrl, acknowledge), { port, databasePoolSize: setting('SMS_BENCH_POOL', 16) });
+  const config = benchConfig(twilio, baseUrl, acknowledge);
+  const sb = await startTestSwitchboard(config, { port, databasePoolSize: setting('SMS_BENCH_POOL', 16) });
+  // SMS_BENCH_PROCESSES=2 (or more): further API processes on the same database and Redis, each taking
+  // its share of the connections, as behind a load balancer.
+  const others: SwitchboardProcess[] = [];
+  const otherPorts: number[] = [];
   try {
+    const configFile = await writeConfigFile(config);
+    for (let i = 1; i < setting('SMS_BENCH_PROCESSES', 1); i++) {
+      const otherPort = await freePort();
+      others.push(
+        await spawnSwitchboard({
+          databaseUrl: sb.database.url,
+          configFile,
+          prefix: sb.prefix,
+          args: ['--api-only'],
+          env: { PORT: String(otherPort), NODE_OPTIONS: '--max-semi-space-size=32', SWITCHBOARD_OUTBOX_LEASE_MS: '30000', SWITCHBOARD_RELAY_POLL_MS: '1000', SWITCHBOARD_JOB_LOCK_MS: '30000' },
+        }),
+      );
+      otherPorts.push(otherPort);
+    }
     const sql = sb.database.sql;
     // SMS_BENCH_IDLE=1 leaves the agents logged out: nothing is routed, which isolates the webhook path.
     const available = process.env.SMS_BENCH_IDLE === '1' ? 0 : AGENTS;
     for (let index = 0; index < available; index += 1) {
       await sb.engine.setPresence(`agent${index}`, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'bench');
     }
-    const plan = { url: `${baseUrl}/webhooks/sms/twilio`, authToken: twilio.authToken, accountSid: twilio.accountSid, to: NUMBER, concurrency };
+    const plan = { url: `${baseUrl}/webhooks/sms/twilio`, authToken: twilio.authToken, accountSid: twilio.accountSid, to: NUMBER, concurrency, alsoPorts: otherPorts };
 
     await fire({ ...plan, first: 0, count: warmup });
     // Let the warm-up messages be routed first, so they do not count as measured offers.
@@ -121,6 +144,8 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
     const groups = commits.groups - commitsBefore.groups;
     const accepted = shots.filter((shot) => shot.status === 200).length;
     const latencies = shots.map((shot) => shot.ms).sort((a, b) => a - b);
+    // SMS_BENCH_SHOTS=<file>: every measured request's time sent (epoch ms), response time and status, for looking at the tail.
+    if (process.env.SMS_BENCH_SHOTS) await writeFile(process.env.SMS_BENCH_SHOTS, JSON.stringify(shots));
 
     // Offered: every measured message should find a free agent (50 agents x 50 SMS each).
     const expectedOffered = available === 0 ? 0 : Math.min(total, AGENTS * CAPACITY - offeredBefore);
@@ -176,6 +201,7 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
       },
     };
   } finally {
+    for (const other of others) await other.kill('SIGTERM');
     await sb.stop();
     await twilio.close();
   }

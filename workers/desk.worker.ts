@@ -37,7 +37,9 @@ export function startDeskWorker(options: DeskWorkerOptions): Worker<DeskJobData>
             await job.moveToDelayed(Date.now() + wait, token);
             throw new DelayedError();
           }
-          await engine.transaction(async (tx, outbox, now) => {
+          // Apart from the group commit: a snapshot reads the whole workgroup (tens of milliseconds with
+          // thousands open), which in a group, or in one of its places, would hold up the engine's writes.
+          await engine.transactionApart(async (tx, outbox, now) => {
             const view = await queueView(tx, engine.config.current(), data.workgroup, now);
             await appendSupervisorEvent(tx, 'queue', { ...view }, outbox);
           });

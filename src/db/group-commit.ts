@@ -181,6 +181,18 @@ export class GroupCommit<Note = undefined, Written = void> {
     });
   }
 
+  /**
+   * Runs `work` in a transaction of its own at once, beside the groups and outside their turns: for
+   * work that takes long and names no keys (a supervisor's snapshot reads a whole workgroup), which in
+   * a group would hold up every member, and alone in one of the `concurrency` places would hold up
+   * every transaction waiting for one. It changes nothing another transaction names.
+   */
+  runApart<T>(work: Work<T>, note: Note): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      void this.#alone({ work, keys: [], note, resolve: resolve as (value: unknown) => void, reject }, new Set()).then((settle) => settle());
+    });
+  }
+
   #pump(): void {
     while (this.#running < this.#concurrency && this.#waiting.length > 0) {
       // While it is quiet (a lone request, beside lone transactions only), a request goes at once, as

@@ -122,6 +122,20 @@ export class Engine {
     return result as T;
   }
 
+  /**
+   * Runs `work` in a transaction of its own, at once and outside the group commit's turns (see
+   * GroupCommit.runApart); its outbox entries commit with it. For long work that changes nothing
+   * another transaction names: a supervisor's snapshot of a workgroup.
+   */
+  async transactionApart<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>): Promise<T> {
+    const outbox: OutboxEntry[] = [];
+    const now = this.now();
+    return this.#commits.runApart((tx) => {
+      outbox.length = 0;
+      return work(tx, outbox, now);
+    }, outbox);
+  }
+
   intake(request: IntakeRequest, actor: string): Promise<IntakeResult> {
     return this.transaction((tx, outbox, now) => intake(tx, this, request, actor, now, outbox));
   }

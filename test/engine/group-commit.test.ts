@@ -161,6 +161,55 @@ describe('group commit', () => {
     for (let i = 0; i < 8; i++) expect(txidOf.get(1000 + i)).toBe(txidOf.get(i));
   });
 
+  it('runs work apart at once while every place is taken, with its notes before it commits, and lets the queue go on', async () => {
+    const written: number[][] = [];
+    const commits = new GroupCommit<number[]>({
+      sql: database.sql,
+      concurrency: 1,
+      beforeCommit: (tx, notes) => {
+        written.push(notes.flat());
+        return { statement: tx`select 1`, read: (rows) => rows.length };
+      },
+    });
+    let finish = () => {};
+    const mayFinish = new Promise<void>((resolve) => (finish = resolve));
+    let holds = () => {};
+    const holding = new Promise<void>((resolve) => (holds = resolve));
+    // The one place is taken by a transaction that waits, and another waits for the place.
+    const slow = commits.run(async (tx) => {
+      await insert(tx, 1);
+      holds();
+      await mayFinish;
+    }, ['item:1'], []);
+    await holding;
+    const queued = commits.run((tx) => insert(tx, 2), ['item:2'], []);
+    const note: number[] = [];
+    const apart = await commits.runApart(async (tx) => {
+      note.push(3);
+      return insert(tx, 3);
+    }, note);
+    // Committed while the other two had not: seen from outside, in a transaction of its own.
+    const seen = await database.sql<{ id: number; txid: string }[]>`select id, txid::text from items order by id`;
+    expect(seen.map((row) => row.id)).toEqual([3]);
+    expect(Number(seen[0]?.txid)).toBe(apart);
+    expect(written).toEqual([[3]]);
+    finish();
+    await Promise.all([slow, queued]);
+    expect((await database.sql<{ id: number }[]>`select id from items order by id`).map((row) => row.id)).toEqual([1, 2, 3]);
+    // Work apart is not a group's member.
+    expect(commits.stats.members).toBe(2);
+  });
+
+  it('gives work apart its own error and commits nothing of it', async () => {
+    const commits = new GroupCommit({ sql: database.sql });
+    const failing = commits.runApart(async (tx) => {
+      await insert(tx, 9);
+      return tx`select * from no_such_table`;
+    }, undefined);
+    await expect(failing).rejects.toMatchObject({ code: '42P01' });
+    expect((await database.sql<{ n: number }[]>`select count(*)::int as n from items`)[0]?.n).toBe(0);
+  });
+
   it('does not let a transaction that waits for a lock hold back the others for long', async () => {
     const commits = new GroupCommit({ sql: database.sql, stallMs: 50 });
     const blocker = await holdRow(500);

@@ -50,7 +50,11 @@ export async function spawnSwitchboard(options: {
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`switchboard process did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`switchboard process did not start:\n${output.join('')}`));
+    }, 30_000);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
       if (/Switchboard (workers )?(is|are) running/.test(chunk.toString())) {
