@@ -5,13 +5,19 @@
  * of the same data center would. Interactions are taken in one at a time (nothing else runs, so no
  * transaction shares its commit), first with nobody to offer them to, then offered to an agent; the
  * figures are round trips per intake and from intake until everything it set off has settled (intake,
- * routing, offer, outbox), and the intake's and intake-to-offer's latency.
+ * routing, offer, outbox), and the intake's and intake-to-offer's latency. Then SMS arrive at the
+ * Twilio webhook over HTTP, one at a time, each from a new customer and offered to an agent who takes
+ * SMS: round trips per webhook (claim, conversation, reservation, interaction, commit) and its
+ * response time.
  *
  *   npx tsx bench/round-trips.bench.ts           ROUND_TRIPS_DELAY_MS=0 for the local connection
  */
 import postgres from 'postgres';
 import { agents, benchConfig, isMain, percentile, round, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
+import { encodeFormParams } from '../src/channels/sms/form-params.ts';
+import { computeTwilioSignature, TWILIO_SIGNATURE_HEADER } from '../src/channels/sms/twilio-signature.ts';
 import { adminDatabaseUrl } from '../test/support/env.ts';
+import { freePort } from '../test/support/sms.ts';
 import { startTurnCountingProxy } from '../test/support/turn-counting-proxy.ts';
 
 export async function run(options: { count?: number; delayMs?: number } = {}): Promise<Figures> {
@@ -24,8 +30,18 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
     via.host = `127.0.0.1:${proxy.port}`;
     return via.toString();
   };
-  // One agent, who takes email only: the SMS taken in first stay queued, the email after are offered to her.
-  const sb = await startBenchSwitchboard(benchConfig(agents(1, { email: 50, sms: 0 })), { connectVia, relayPollMs: 1_000 });
+  // One agent, who takes email only: the SMS taken in first stay queued, the email after are offered to
+  // her. Others take the SMS that come through the webhook, last.
+  const port = await freePort();
+  const webhook = `http://127.0.0.1:${port}/webhooks/sms/twilio`;
+  const twilio = { id: 'twilio', accountSid: 'AC00000000000000000000000000000000', authToken: 'round-trips-auth-token', baseUrl: 'http://127.0.0.1:9' };
+  const texters = Array.from({ length: Math.ceil(count / 50) }, (_, i) => ({ ...agents(1, { email: 0, sms: 50 })[0]!, id: `texter${i}`, token: `bench-texter-token-${String(i).padStart(6, '0')}` }));
+  const config = {
+    ...benchConfig([...agents(1, { email: 50, sms: 0 }), ...texters]),
+    smsProviders: [{ ...twilio, webhookBaseUrl: `http://127.0.0.1:${port}` }],
+    smsNumbers: [{ number: '+14155550100', kind: 'long' as const, provider: 'twilio' }],
+  };
+  const sb = await startBenchSwitchboard(config, { connectVia, relayPollMs: 1_000, port });
   // The benchmark watches on a connection of its own, around the proxy.
   const watch = postgres(sb.db.url, { max: 1, onnotice: () => {} });
   try {
@@ -69,6 +85,23 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
       await waitFor(quiet, 10_000, 5);
       offerTurns.push(proxy.turns - turns);
     }
+    for (const { id } of texters) await sb.engine.setPresence(id, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'bench');
+    const smsMs: number[] = [];
+    const smsTurns: number[] = [];
+    for (let n = 0; n < count; n++) {
+      const params = { MessageSid: `SM${String(n).padStart(32, '0')}`, AccountSid: twilio.accountSid, From: `+1415${3_000_000 + n}`, To: '+14155550100', Body: 'Please help.', NumMedia: '0' };
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', [TWILIO_SIGNATURE_HEADER]: computeTwilioSignature(twilio.authToken, webhook, params) };
+      await waitFor(quiet, 10_000, 5);
+      const turns = proxy.turns;
+      const started = performance.now();
+      const response = await fetch(webhook, { method: 'POST', headers, body: encodeFormParams(params) });
+      await response.text();
+      smsMs.push(performance.now() - started);
+      smsTurns.push(proxy.turns - turns);
+      if (response.status !== 200) throw new Error(`the webhook answered ${response.status}`);
+    }
+    const [offeredSms] = await watch<{ n: number }[]>`select count(*)::int as n from interactions where channel = 'sms' and state = 'offered'`;
+    if (offeredSms?.n !== count) throw new Error(`${offeredSms?.n} of ${count} SMS offered`);
     return {
       name: 'round-trips',
       delayMsEachWay: delayMs,
@@ -78,6 +111,9 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
       offers: offerMs.length,
       roundTripsIntakeToOfferSettled: percentile(offerTurns, 50),
       intakeToOfferP50Ms: round(percentile(offerMs, 50), 2),
+      smsWebhooks: count,
+      roundTripsPerSmsWebhook: percentile(smsTurns, 50),
+      smsWebhookP50Ms: round(percentile(smsMs, 50), 2),
     };
   } finally {
     await watch.end();

@@ -12,7 +12,7 @@ import { applyInteractionEvents, type EventRow, type LockedInteraction, type New
 import { initialStep, persistSnapshot } from './machine-step.ts';
 import type { OutboxEntry } from './outbox.ts';
 import type { ReferenceNumbers } from './references.ts';
-import { offerEvent, offerOptions, reserveAgent } from './router.ts';
+import { cancelReservation, offerEvent, offerOptions, reserveAgent, type Reservation, type RoutingNeed } from './router.ts';
 
 export interface IntakeRequest {
   /** The new interaction's id, when the channel chose it (e.g. to record it with what it claimed); a new UUID otherwise. */
@@ -36,7 +36,57 @@ export interface IntakeRequest {
   metadata?: Record<string, unknown>;
   /** More for the channel to write in the statement that writes the interaction; each may read `written` (its row). */
   also?: (sql: TransactionSql) => PendingQuery<Row[]>[];
+  /** An agent reserved for it already, in the same transaction (see reserveEarly). */
+  reservation?: EarlyReservation | null;
 }
+
+/** A reservation a channel made ahead of its own lookups, in the same round trip (see reserveEarly). */
+export interface EarlyReservation {
+  need: RoutingNeed;
+  result: Promise<Reservation>;
+}
+
+type RoutingRequest = Pick<IntakeRequest, 'channel' | 'subject' | 'body' | 'defaultCategory' | 'lastAgentId'>;
+
+/** The category a request falls in (screening rules, then the channel's default) and what it needs of an agent. */
+function routingOf(config: ConfigStore, request: RoutingRequest) {
+  const screened = config.categorizer().categorize(request.subject ?? null, request.body);
+  const fallback = screened.matchedRule === null && request.defaultCategory ? config.current().categories.find((c) => c.id === request.defaultCategory) : undefined;
+  const category = fallback ?? screened.category;
+  const need: RoutingNeed = {
+    channel: request.channel,
+    workgroup: category.workgroup,
+    skills: category.skills,
+    targetAgentId: category.lastAgentRouting ? (request.lastAgentId ?? null) : null,
+    declinedBy: [],
+  };
+  return { category, need };
+}
+
+/**
+ * Reserves the agent a new interaction would be offered, before the channel knows that it makes one: the
+ * statement goes out behind the channel's own (a claim, a conversation's lookup) in the same round trip.
+ * Null when the category routes to the customer's last agent, whom only those lookups name. What intake
+ * does not use, `cancelEarly` gives back.
+ */
+export function reserveEarly(tx: TransactionSql, config: ConfigStore, request: Omit<RoutingRequest, 'lastAgentId'>, now: Date): EarlyReservation | null {
+  const { category, need } = routingOf(config, request);
+  if (category.lastAgentRouting) return null;
+  const result = reserveAgent(tx, need, now);
+  // Awaited by intake or cancelEarly; should the transaction fail before either, its error is the one reported.
+  result.catch(() => {});
+  return { need, result };
+}
+
+/** Gives back an early reservation that no interaction will use. */
+export async function cancelEarly(tx: TransactionSql, early: EarlyReservation | null | undefined): Promise<void> {
+  if (!early) return;
+  const reserved = await early.result;
+  if (reserved.agentId !== null) await cancelReservation(tx, reserved, early.need.channel);
+}
+
+const sameNeed = (a: RoutingNeed, b: RoutingNeed) =>
+  a.channel === b.channel && a.workgroup === b.workgroup && a.targetAgentId === b.targetAgentId && a.skills.join('\n') === b.skills.join('\n') && a.declinedBy.length === 0 && b.declinedBy.length === 0;
 
 export interface IntakeResult {
   id: string;
@@ -111,19 +161,26 @@ export async function intake(
   };
 
   if (request.discardReason) {
+    await cancelEarly(tx, request.reservation);
     const result = await applyInteractionEvents(tx, created, [{ type: 'DISCARD', reason: request.discardReason }], actor, now, outbox, { create });
     return { id, reference, state: result.after.state, messageId, category: null };
   }
 
-  const screened = deps.config.categorizer().categorize(request.subject, request.body);
-  const { routing, categories } = deps.config.current();
-  const fallback = screened.matchedRule === null && request.defaultCategory ? categories.find((c) => c.id === request.defaultCategory) : undefined;
-  const category = fallback ?? screened.category;
-  const targetAgentId = category.lastAgentRouting ? (request.lastAgentId ?? null) : null;
+  const { routing } = deps.config.current();
+  const { category, need } = routingOf(deps.config, request);
+  const { targetAgentId } = need;
   // The best agent with room, reserved before the interaction is written, so that it is written
   // offered: no second transaction to route it. When none is, it is routed after it commits, as any
-  // queued interaction (an agent that gains room meanwhile cannot see it before then).
-  const reserved = await reserveAgent(tx, { channel: request.channel, workgroup: category.workgroup, skills: category.skills, targetAgentId, declinedBy: [] }, now);
+  // queued interaction (an agent that gains room meanwhile cannot see it before then). A reservation
+  // made early for what turns out another need is given back.
+  const early = request.reservation;
+  let reserved: Reservation;
+  if (early && sameNeed(early.need, need)) {
+    reserved = await early.result;
+  } else {
+    await cancelEarly(tx, early);
+    reserved = await reserveAgent(tx, need, now);
+  }
   const result = await applyInteractionEvents(
     tx,
     created,

@@ -83,8 +83,12 @@ export interface RoutingNeed {
   declinedBy: string[];
 }
 
-/** The agent reserved, or none, and then whether agents that fit were only passed over (held elsewhere). */
-export type Reservation = { agentId: string } | { agentId: null; passedOver: boolean };
+/**
+ * The agent reserved, with when it had been idle since (the reservation makes it now; given back, the
+ * reservation puts it back), or none, and then whether agents that fit were only passed over (held
+ * elsewhere).
+ */
+export type Reservation = { agentId: string; idleSince: Date | null } | { agentId: null; passedOver: boolean };
 
 /** Finds an agent for one queued interaction. */
 export async function routeInteraction(
@@ -150,18 +154,31 @@ export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: D
     ) else (${pick}) end)`;
     fitsExist = tx`(case when ${known} then exists (select 1 ${slots}) else ${anyFits} end)`;
   }
-  // When none is reserved, the same statement tells whether agents that fit were only passed over.
-  const [reserved] = await tx<{ id: string | null; passed_over: boolean | null }[]>`
+  // When none is reserved, the same statement tells whether agents that fit were only passed over. The
+  // statement's snapshot is the one before its update: the agent's row read beside it is as it was.
+  const [reserved] = await tx<{ id: string | null; idle_since: Date | null; passed_over: boolean | null }[]>`
     with reserved as (
       update agents set ${load} = ${load} + 1, idle_since = ${now}
       where id = ${choose}
       returning id
     )
-    select (select id from reserved) as id,
-           case when not exists (select 1 from reserved) then ${fitsExist} end as passed_over`;
+    select r.id, (select a.idle_since from agents a where a.id = r.id) as idle_since,
+           case when r.id is null then ${fitsExist} end as passed_over
+    from (select (select id from reserved) as id) r`;
   if (!reserved?.id) return { agentId: null, passedOver: reserved?.passed_over ?? false };
   holdKey(tx, keyOf.agent(reserved.id));
-  return { agentId: reserved.id };
+  return { agentId: reserved.id, idleSince: reserved.idle_since };
+}
+
+/**
+ * Gives back a reservation the transaction made but will not use: the unit of capacity, and the time
+ * the agent has been idle since, as they were (the agent stays held to the end of the transaction).
+ */
+export async function cancelReservation(tx: TransactionSql, reservation: { agentId: string; idleSince: Date | null }, channel: Channel): Promise<void> {
+  const load = tx(channel === 'email' ? 'load_email' : 'load_sms');
+  await tx`
+    update agents set ${load} = greatest(${load} - 1, 0), idle_since = coalesce(${reservation.idleSince}, idle_since)
+    where id = ${reservation.agentId}`;
 }
 
 interface AgentRoom {

@@ -128,6 +128,38 @@ describe('an SMS conversation', () => {
     await events.close();
   });
 
+  it('gives back the agent reserved ahead of a message that joins an open conversation or is a retry', async () => {
+    // Each new message reserves the agent it would be offered to in the round trip that looks up its
+    // conversation; a message that starts nothing gives the reservation back, load and idle time alike.
+    const customer = '+14155550209';
+    const bob = client(bed.sb.url, TOKENS.bob);
+    await bob.put('/api/me/status', { status: 'available' });
+    const { alice, events, id } = await aliceTakes(customer, 'My card was charged twice');
+    const agentsNow = () => bed.sb.database.sql<{ id: string; load_sms: number; idle_since: Date }[]>`
+      select id, load_sms, idle_since from agents where id in ('alice', 'bob') order by id`;
+    const before = await agentsNow();
+    expect(before.map((a) => [a.id, a.load_sms])).toEqual([
+      ['alice', 1],
+      ['bob', 0],
+    ]);
+
+    const sid = 'SM' + 'a1'.repeat(16);
+    expect((await bed.twilio.sendInbound(bed.inboundUrl(), { From: customer, To: COMPANY_NUMBER, Body: 'On the 3rd and the 4th', MessageSid: sid })).status).toBe(200);
+    await events.next('customer_message', (e) => e.data.interactionId === id);
+    expect(await agentsNow()).toEqual(before);
+
+    // The provider sends it again: a retry, which changes nothing.
+    expect((await bed.twilio.sendInbound(bed.inboundUrl(), { From: customer, To: COMPANY_NUMBER, Body: 'On the 3rd and the 4th', MessageSid: sid })).status).toBe(200);
+    expect(await agentsNow()).toEqual(before);
+    const [{ n } = { n: -1 }] = await bed.sb.database.sql<{ n: number }[]>`select count(*)::int as n from messages where interaction_id = ${id} and direction = 'in'`;
+    expect(n).toBe(2);
+
+    await alice.post(`/api/interactions/${id}/done`);
+    await alice.post(`/api/interactions/${id}/wrap-up`, { disposition: 'resolved' });
+    await alice.put('/api/me/status', { status: 'not_ready', reason: 'Lunch' });
+    await events.close();
+  });
+
   it('routes a customer who writes again to the agent who last handled them', async () => {
     const customer = '+14155550202';
     const alice = client(bed.sb.url, TOKENS.alice);

@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { Engine } from '../../engine/engine.ts';
-import { intake } from '../../engine/intake.ts';
+import { cancelEarly, intake, reserveEarly } from '../../engine/intake.ts';
 import { applyInteractionEvent } from '../../engine/interaction-runtime.ts';
 import type { OutboxEntry } from '../../engine/outbox.ts';
 import { appendStreamEvent } from '../../engine/stream.ts';
@@ -121,18 +121,24 @@ async function receiveInTransaction(
       where from_address = ${sender} and to_address = ${number} and channel = 'sms' and state not in ('closed', 'discarded')
       order by created_at desc limit 1
     ) as open on true`.execute();
+  const classified = classifyKeyword(sms.body);
+  const rules = directory.maskingRules(sms.number);
+  const body = rules.length === 0 ? sms.body : maskText(sms.body, rules);
+  // Most messages start a new interaction: the agent it will be offered to is reserved in the same round
+  // trip as the claim and the lookup, and given back when the message turns out a provider's retry or
+  // part of an open conversation. Not for a keyword, which starts none.
+  const early = classified === null ? reserveEarly(tx, engine.config, { channel: 'sms', subject: null, body, defaultCategory: sms.number.category ?? null }, now) : null;
   const [claimed, [conversation]] = await Promise.all([claim, lookup]);
   // A provider's retry: the message is stored already (what was looked up is of no use).
-  if (claimed.length === 0) return { status: 'duplicate' };
+  if (claimed.length === 0) {
+    await cancelEarly(tx, early);
+    return { status: 'duplicate' };
+  }
   const optedOut = conversation?.opted_out ?? false;
   const openId = conversation?.open_id ?? null;
 
   // Opting in means something only to a sender who opted out; from anyone else it is ordinary text.
-  const classified = classifyKeyword(sms.body);
   const keyword = classified === 'opt_in' && !optedOut ? null : classified;
-
-  const rules = directory.maskingRules(sms.number);
-  const body = rules.length === 0 ? sms.body : maskText(sms.body, rules);
   if (sms.number.masking.keepOriginal && body !== sms.body) {
     await tx`insert into sms_originals (message_id, body, created_at) values (${messageId}, ${sms.body}, ${now})`;
   }
@@ -147,6 +153,7 @@ async function receiveInTransaction(
   let state: string;
   const acknowledge = keyword === null && open === null && sms.number.acknowledgement !== null && !optedOut;
   if (open !== null) {
+    await cancelEarly(tx, early);
     await tx`
       insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, external_id, metadata, created_at, updated_at)
       values (${messageId}, ${open.id}, 'in', 'sms', ${sender}, ${number}, null, ${body}, 'received', ${sms.providerMessageId},
@@ -169,6 +176,7 @@ async function receiveInTransaction(
         acknowledged: acknowledge,
         lastAgentId: conversation?.last_agent_id ?? null,
         defaultCategory: sms.number.category ?? null,
+        reservation: early,
         messageId,
         externalId: sms.providerMessageId,
         metadata,
