@@ -8,7 +8,8 @@
  * routing, offer, outbox), and the intake's and intake-to-offer's latency. Then SMS arrive at the
  * Twilio webhook over HTTP, one at a time, each from a new customer and offered to an agent who takes
  * SMS: round trips per webhook (claim, conversation, reservation, interaction, commit) and its
- * response time.
+ * response time. Between the two, an agent accepts, answers, finishes and wraps up twenty of the email
+ * (each action's own round trips, until it has committed).
  *
  *   npx tsx bench/round-trips.bench.ts           ROUND_TRIPS_DELAY_MS=0 for the local connection
  */
@@ -73,6 +74,7 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
       intakeMs.push(performance.now() - started);
       intakeTurns.push(proxy.turns - turns);
     }
+    const offered: string[] = [];
     const offerMs: number[] = [];
     const offerTurns: number[] = [];
     for (let n = 0; n < Math.min(count, 40); n++) {
@@ -80,10 +82,25 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
       const turns = proxy.turns;
       const started = performance.now();
       const { id } = await intake(count + n, 'email');
+      offered.push(id);
       while ((await state(id)) !== 'offered') await new Promise((resolve) => setTimeout(resolve, 1));
       offerMs.push(performance.now() - started);
       await waitFor(quiet, 10_000, 5);
       offerTurns.push(proxy.turns - turns);
+    }
+    // The agent works the offered email through: each action's own round trips, until it has committed.
+    const actionTurns: Record<'accept' | 'reply' | 'done' | 'wrapUp', number[]> = { accept: [], reply: [], done: [], wrapUp: [] };
+    const act = async (name: keyof typeof actionTurns, action: () => Promise<unknown>) => {
+      await waitFor(quiet, 10_000, 5);
+      const turns = proxy.turns;
+      await action();
+      actionTurns[name].push(proxy.turns - turns);
+    };
+    for (const id of offered.slice(0, 20)) {
+      await act('accept', () => sb.actions.accept(id, 'agent0'));
+      await act('reply', () => sb.actions.reply(id, 'agent0', 'Thank you, done.'));
+      await act('done', () => sb.actions.done(id, 'agent0'));
+      await act('wrapUp', () => sb.actions.wrapUp(id, 'agent0', 'resolved'));
     }
     for (const { id } of texters) await sb.engine.setPresence(id, { type: 'GO_AVAILABLE', at: new Date().toISOString() }, 'bench');
     const smsMs: number[] = [];
@@ -111,6 +128,10 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
       offers: offerMs.length,
       roundTripsIntakeToOfferSettled: percentile(offerTurns, 50),
       intakeToOfferP50Ms: round(percentile(offerMs, 50), 2),
+      roundTripsAccept: percentile(actionTurns.accept, 50),
+      roundTripsReply: percentile(actionTurns.reply, 50),
+      roundTripsDone: percentile(actionTurns.done, 50),
+      roundTripsWrapUp: percentile(actionTurns.wrapUp, 50),
       smsWebhooks: count,
       roundTripsPerSmsWebhook: percentile(smsTurns, 50),
       smsWebhookP50Ms: round(percentile(smsMs, 50), 2),

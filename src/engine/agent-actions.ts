@@ -97,15 +97,21 @@ export class AgentActions {
       if (check) await check(tx, { interactionId, channel, from: about.to, to: about.from, body, agentId });
       const subject = about.subject === null ? null : /^re:/i.test(about.subject) ? about.subject : `Re: ${about.subject}`;
       const metadata = responseId === null ? {} : { responseId };
-      await tx`
+      // The message goes out ahead of the interaction's statement, in its round trip (nothing in between
+      // needs it written); a failure of it is the error reported, not the aborted transaction's after it.
+      const stored = tx`
         insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, author_id, status, metadata, created_at, updated_at)
         values (${messageId}, ${interactionId}, 'out', ${channel}, ${about.to}, ${about.from},
-                ${subject}, ${body}, ${agentId}, ${status}, ${tx.json(metadata)}, ${now}, ${now})`;
-      if (options.attach) await options.attach(tx, messageId);
+                ${subject}, ${body}, ${agentId}, ${status}, ${tx.json(metadata)}, ${now}, ${now})`.execute();
+      stored.catch(() => {});
+      if (options.attach) {
+        await stored;
+        await options.attach(tx, messageId);
+      }
       const event: InteractionEvent = composed.review
         ? { type: 'REVIEW_REQUESTED', agentId, messageId, responseId }
         : { type: 'REPLY', agentId, messageId, responseId };
-      const result = await actAsHolder(tx, interactionId, agentId, event, now, outbox, record);
+      const [result] = await Promise.all([actAsHolder(tx, interactionId, agentId, event, now, outbox, record), stored]);
       const reviewId = composed.review
         ? await requestReview(tx, { interactionId, messageId, workgroup: composed.workgroup, category: composed.category, agentId, responseId, body }, now, outbox)
         : null;

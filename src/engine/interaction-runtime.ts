@@ -224,6 +224,7 @@ export async function applyInteractionEvents(
     suggestResponses: options.suggestResponses ?? true,
     firstBody: options.create?.firstBody ?? null,
     routingRequested: false,
+    pending: [],
   };
 
   for (const event of events) {
@@ -305,7 +306,7 @@ export async function applyInteractionEvents(
           where exists (select 1 from written)
         )`;
   const also = (create?.also?.(tx) ?? []).reduce((more, fragment, i) => tx`${more}, ${tx(`also${i}`)} as (${fragment})`, tx``);
-  const [result] = await tx<{ written: number }[]>`
+  const statement = tx<{ written: number }[]>`
     with written as (${written}), events as (
       insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
       select e.interaction_id, e.seq, e.type, e.event, e.actor, e.at, e.state, e.state_path, e.workgroup, e.agent_id, e.priority
@@ -314,6 +315,9 @@ export async function applyInteractionEvents(
       where exists (select 1 from written)
     )${streams}${also}
     select count(*)::int as written from written`;
+  // Awaited with the writes the actions sent ahead (capacity given back): a failure among those, which
+  // comes first, is the error reported, not the aborted transaction's that follows it.
+  const [[result]] = await Promise.all([statement, ...effects.pending]);
   if (result?.written !== 1) throw new SwitchboardError('CONFLICT', `interaction ${interactionId} changed concurrently`);
 
   return {
@@ -347,6 +351,11 @@ interface Effects {
   firstBody: string | null;
   /** A transition asked for the interaction to be routed (done once all events are applied). */
   routingRequested: boolean;
+  /**
+   * Writes sent and not yet awaited, whose results nothing in between needs (an agent's capacity given
+   * back): they go out ahead of the interaction's statement, in its round trip, and are awaited with it.
+   */
+  pending: Promise<unknown>[];
 }
 
 /** Runs what one transition asked for: in-transaction effects now, the rest as outbox entries. */
@@ -384,7 +393,10 @@ async function executeActions(effects: Effects, actions: MachineAction[], contex
         break;
       case 'releaseAgent': {
         const agentId = String(params.agentId);
-        await releaseCapacity(tx, agentId, context.channel);
+        const released = releaseCapacity(tx, agentId, context.channel);
+        // Awaited with the interaction's statement; should the transaction fail before, that failure is the one reported.
+        released.catch(() => {});
+        effects.pending.push(released);
         outbox.push({ kind: 'route.agent', payload: { agentId } });
         break;
       }
