@@ -189,8 +189,22 @@ export class GroupCommit<Note = undefined, Written = void> {
    */
   runApart<T>(work: Work<T>, note: Note): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      void this.#alone({ work, keys: [], note, resolve: resolve as (value: unknown) => void, reject }, new Set()).then((settle) => settle());
+      const own = new Set<string>();
+      void this.#alone({ work, keys: [], note, resolve: resolve as (value: unknown) => void, reject }, own).then((settle) => {
+        // What it came to hold on the way (holdKey) is free again once it has ended.
+        this.#release(own);
+        settle();
+      });
     });
+  }
+
+  /** Lets go of the keys a transaction held. */
+  #release(own: Set<string>): void {
+    for (const key of own) {
+      const count = (this.#held.get(key) ?? 1) - 1;
+      if (count === 0) this.#held.delete(key);
+      else this.#held.set(key, count);
+    }
   }
 
   #pump(): void {
@@ -226,11 +240,7 @@ export class GroupCommit<Note = undefined, Written = void> {
       // Its members learn their outcome once its keys are released: what they do next finds them free
       // (members of a failed group run again alone, and learn theirs as each ends).
       void this.#commit(group, own).then((settle) => {
-        for (const key of own) {
-          const count = (this.#held.get(key) ?? 1) - 1;
-          if (count === 0) this.#held.delete(key);
-          else this.#held.set(key, count);
-        }
+        this.#release(own);
         this.#running -= 1;
         if (grouped) this.#runningGroups -= 1;
         for (const done of settle) done();

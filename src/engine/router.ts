@@ -88,7 +88,7 @@ export interface RoutingNeed {
  * reservation puts it back), or none, and then whether agents that fit were only passed over (held
  * elsewhere).
  */
-export type Reservation = { agentId: string; idleSince: Date | null } | { agentId: null; passedOver: boolean };
+export type Reservation = { agentId: string; idleSince: Date | null; reservedAt: Date } | { agentId: null; passedOver: boolean };
 
 /** Finds an agent for one queued interaction. */
 export async function routeInteraction(
@@ -167,17 +167,19 @@ export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: D
     from (select (select id from reserved) as id) r`;
   if (!reserved?.id) return { agentId: null, passedOver: reserved?.passed_over ?? false };
   holdKey(tx, keyOf.agent(reserved.id));
-  return { agentId: reserved.id, idleSince: reserved.idle_since };
+  return { agentId: reserved.id, idleSince: reserved.idle_since, reservedAt: now };
 }
 
 /**
  * Gives back a reservation the transaction made but will not use: the unit of capacity, and the time
- * the agent has been idle since, as they were (the agent stays held to the end of the transaction).
+ * the agent has been idle since as it was, unless a later reservation (another member of the same
+ * commit group) has set it since (the agent stays held to the end of the transaction).
  */
-export async function cancelReservation(tx: TransactionSql, reservation: { agentId: string; idleSince: Date | null }, channel: Channel): Promise<void> {
+export async function cancelReservation(tx: TransactionSql, reservation: { agentId: string; idleSince: Date | null; reservedAt: Date }, channel: Channel): Promise<void> {
   const load = tx(channel === 'email' ? 'load_email' : 'load_sms');
   await tx`
-    update agents set ${load} = greatest(${load} - 1, 0), idle_since = coalesce(${reservation.idleSince}, idle_since)
+    update agents set ${load} = greatest(${load} - 1, 0),
+      idle_since = case when idle_since = ${reservation.reservedAt} then coalesce(${reservation.idleSince}, idle_since) else idle_since end
     where id = ${reservation.agentId}`;
 }
 

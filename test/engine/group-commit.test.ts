@@ -198,6 +198,13 @@ describe('group commit', () => {
     expect((await database.sql<{ id: number }[]>`select id from items order by id`).map((row) => row.id)).toEqual([1, 2, 3]);
     // Work apart is not a group's member.
     expect(commits.stats.members).toBe(2);
+    // What work apart held on the way is free once it has ended.
+    const seenDuring = await commits.runApart(async (tx) => {
+      holdKey(tx, 'agent:apart');
+      return commits.run(async (other) => keysHeldElsewhere(other, 'agent:'), [], []);
+    }, []);
+    expect(seenDuring).toEqual(['apart']);
+    expect(await commits.run(async (tx) => keysHeldElsewhere(tx, ''), [], [])).toEqual([]);
   });
 
   it('gives work apart its own error and commits nothing of it', async () => {
