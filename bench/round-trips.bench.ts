@@ -15,9 +15,8 @@
  */
 import postgres from 'postgres';
 import { agents, benchConfig, isMain, percentile, round, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
-import { encodeFormParams } from '../src/channels/sms/form-params.ts';
-import { computeTwilioSignature, TWILIO_SIGNATURE_HEADER } from '../src/channels/sms/twilio-signature.ts';
 import { adminDatabaseUrl } from '../test/support/env.ts';
+import { sendInbound } from '../test/support/fake-twilio.ts';
 import { freePort } from '../test/support/sms.ts';
 import { startTurnCountingProxy } from '../test/support/turn-counting-proxy.ts';
 
@@ -106,13 +105,11 @@ export async function run(options: { count?: number; delayMs?: number } = {}): P
     const smsMs: number[] = [];
     const smsTurns: number[] = [];
     for (let n = 0; n < count; n++) {
-      const params = { MessageSid: `SM${String(n).padStart(32, '0')}`, AccountSid: twilio.accountSid, From: `+1415${3_000_000 + n}`, To: '+14155550100', Body: 'Please help.', NumMedia: '0' };
-      const headers = { 'content-type': 'application/x-www-form-urlencoded', [TWILIO_SIGNATURE_HEADER]: computeTwilioSignature(twilio.authToken, webhook, params) };
+      const message = { AccountSid: twilio.accountSid, From: `+1415${3_000_000 + n}`, To: '+14155550100', Body: 'Please help.' };
       await waitFor(quiet, 10_000, 5);
       const turns = proxy.turns;
       const started = performance.now();
-      const response = await fetch(webhook, { method: 'POST', headers, body: encodeFormParams(params) });
-      await response.text();
+      const response = await sendInbound(webhook, message, twilio.authToken);
       smsMs.push(performance.now() - started);
       smsTurns.push(proxy.turns - turns);
       if (response.status !== 200) throw new Error(`the webhook answered ${response.status}`);
