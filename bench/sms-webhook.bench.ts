@@ -107,8 +107,9 @@ export async function run(options: { rate?: number } = {}): Promise<Record<strin
   const others: SwitchboardProcess[] = [];
   const otherPorts: number[] = [];
   try {
-    const configFile = await writeConfigFile(config);
-    for (let i = 1; i < setting('SMS_BENCH_PROCESSES', 1); i++) {
+    const processes = setting('SMS_BENCH_PROCESSES', 1);
+    const configFile = processes > 1 ? await writeConfigFile(config) : '';
+    for (let i = 1; i < processes; i++) {
       const otherPort = await freePort();
       others.push(
         await spawnSwitchboard({

@@ -72,7 +72,7 @@ function routingOf(config: ConfigStore, request: RoutingRequest) {
 export function reserveEarly(tx: TransactionSql, config: ConfigStore, request: Omit<RoutingRequest, 'lastAgentId'>, now: Date): EarlyReservation | null {
   const { category, need } = routingOf(config, request);
   if (category.lastAgentRouting) return null;
-  const result = reserveAgent(tx, need, now);
+  const result = reserveAgent(tx, need, now, { mayGiveBack: true });
   // Awaited by intake or cancelEarly; should the transaction fail before either, its error is the one reported.
   result.catch(() => {});
   return { need, result };

@@ -84,9 +84,9 @@ export interface RoutingNeed {
 }
 
 /**
- * The agent reserved, with when it had been idle since (the reservation makes it now; given back, the
- * reservation puts it back), or none, and then whether agents that fit were only passed over (held
- * elsewhere).
+ * The agent reserved, with when it had been idle since (read only for a reservation that may be given
+ * back, which then puts it back; the reservation makes it `reservedAt`), or none, and then whether agents
+ * that fit were only passed over (held elsewhere).
  */
 export type Reservation = { agentId: string; idleSince: Date | null; reservedAt: Date } | { agentId: null; passedOver: boolean };
 
@@ -118,7 +118,7 @@ export async function routeInteraction(
  * Finds the best agent that fits and has room, and reserves it (a unit of its capacity, and it is
  * held to the end of the transaction), in one statement.
  */
-export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: Date): Promise<Reservation> {
+export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: Date, options: { mayGiveBack?: boolean } = {}): Promise<Reservation> {
   const { channel, workgroup, skills, targetAgentId, declinedBy } = need;
   // The best agent that fits, reserved in the same statement. Agents another transaction has locked
   // (reserving or releasing them), or that another transaction of this process is about to change,
@@ -154,15 +154,17 @@ export async function reserveAgent(tx: TransactionSql, need: RoutingNeed, now: D
     ) else (${pick}) end)`;
     fitsExist = tx`(case when ${known} then exists (select 1 ${slots}) else ${anyFits} end)`;
   }
-  // When none is reserved, the same statement tells whether agents that fit were only passed over. The
-  // statement's snapshot is the one before its update: the agent's row read beside it is as it was.
+  // When none is reserved, the same statement tells whether agents that fit were only passed over. A
+  // reservation that may be given back (cancelReservation) reads the agent's idle time as it was: the
+  // statement's snapshot is the one before its update.
+  const previousIdle = options.mayGiveBack ? tx`(select a.idle_since from agents a where a.id = r.id)` : tx`null::timestamptz`;
   const [reserved] = await tx<{ id: string | null; idle_since: Date | null; passed_over: boolean | null }[]>`
     with reserved as (
       update agents set ${load} = ${load} + 1, idle_since = ${now}
       where id = ${choose}
       returning id
     )
-    select r.id, (select a.idle_since from agents a where a.id = r.id) as idle_since,
+    select r.id, ${previousIdle} as idle_since,
            case when r.id is null then ${fitsExist} end as passed_over
     from (select (select id from reserved) as id) r`;
   if (!reserved?.id) return { agentId: null, passedOver: reserved?.passed_over ?? false };
