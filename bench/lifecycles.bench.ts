@@ -8,13 +8,22 @@
  *
  *   npx tsx bench/lifecycles.bench.ts            LIFECYCLE_REPLIES=0 for lifecycles without a reply
  *                                                (intake, offer, accept, done, wrap-up, closed)
+ *
+ * LIFECYCLE_PRODUCERS sets how many customers write in at once (default 8), LIFECYCLE_CONCURRENCY how
+ * many offered interactions the agents work on at once (default 48).
  */
 import { startDeliverySinks } from './delivery-sinks.ts';
 import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
-export async function run(options: { lifecycles?: number; concurrency?: number; replies?: boolean; warmup?: number } = {}): Promise<Figures> {
+function positive(setting: string | undefined, fallback: number): number {
+  const value = Number(setting);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+export async function run(options: { lifecycles?: number; concurrency?: number; producers?: number; replies?: boolean; warmup?: number } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
-  const concurrency = options.concurrency ?? 48;
+  const concurrency = options.concurrency ?? positive(process.env.LIFECYCLE_CONCURRENCY, 48);
+  const producers = options.producers ?? positive(process.env.LIFECYCLE_PRODUCERS, 8);
   const replies = options.replies ?? process.env.LIFECYCLE_REPLIES !== '0';
   // Lifecycles run (and closed) before the measured ones, so that what is measured is a process that
   // has run for a while, its code optimized by V8 and its connections open (LIFECYCLE_WARMUP=0 for none).
@@ -70,7 +79,7 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
           await new Promise((resolve) => setTimeout(resolve, fresh.length === 0 ? 2 : 0));
         }
       };
-      await Promise.all([...Array.from({ length: 8 }, producer), agentsAtWork()]);
+      await Promise.all([...Array.from({ length: producers }, producer), agentsAtWork()]);
       return performance.now();
     };
     // The clock stops when every measured interaction is closed, the outbox is empty and every reply has
@@ -86,6 +95,7 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
     }
     const commitsBefore = await commits();
     const statsBefore = { ...sb.engine.commitStats };
+    const cacheBefore = sb.engine.interactionCacheStats;
     const sinksBefore = await sinks.count();
     await sinks.mark();
     const cpuBefore = await readCpu();
@@ -104,10 +114,12 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const commitsPerLifecycle = (await commits()) - commitsBefore;
     const stats = sb.engine.commitStats;
+    const cache = sb.engine.interactionCacheStats;
     return {
       lifecycles: total,
       warmup,
       concurrency,
+      producers,
       replies: replies ? 'one each, delivered' : 'none',
       lifecyclesPerSecond: round(total / ((drainedAt - begin) / 1000)),
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
@@ -121,6 +133,9 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
       // How many engine transactions shared a commit on average, and how many groups had to run one by one.
       transactionsPerGroup: round((stats.members - statsBefore.members) / Math.max(1, stats.groups - statsBefore.groups), 2),
       groupFallbacks: stats.fallbacks - statsBefore.fallbacks,
+      // Changes that took their interaction from the process's copy instead of reading it (per lifecycle), and copies found stale.
+      interactionCacheHitsPerLifecycle: cache && cacheBefore ? round((cache.hits - cacheBefore.hits) / total, 2) : 0,
+      staleCopies: cache && cacheBefore ? cache.stale - cacheBefore.stale : 0,
     };
   } finally {
     await sb.stop();

@@ -19,6 +19,7 @@
  */
 import type { ReservedSql, TransactionSql } from 'postgres';
 import type { Sql } from './client.ts';
+import { StaleReadError } from './stale-read.ts';
 import { commitWith, inTransaction, type FinalWrite } from './transaction.ts';
 
 export type Work<T> = (tx: TransactionSql) => Promise<T>;
@@ -64,6 +65,8 @@ export interface GroupCommitStats {
 }
 
 const DEADLOCK_DETECTED = '40P01';
+/** A group that failed only because members read stale copies (see #together). */
+const STALE = Symbol('stale');
 const DEADLOCK_ATTEMPTS = 3;
 
 /** What a transaction holds: the keys of its group (its members', and those claimed on the way), and the claims of each member. */
@@ -271,8 +274,10 @@ export class GroupCommit<Note = undefined, Written = void> {
     this.stats.groups += 1;
     this.stats.members += group.length;
     if (group.length === 1) return [await this.#alone(group[0]!, own)];
-    const outcome = await this.#together(group, own);
-    if (outcome) {
+    let outcome = await this.#together(group, own);
+    // Members that read a stale copy (StaleReadError) now read afresh: the group goes again as it was.
+    if (outcome === STALE) outcome = await this.#together(group, own);
+    if (outcome !== null && outcome !== STALE) {
       this.#committed(outcome.written);
       return group.map((member, i) => () => member.resolve(outcome.values[i]));
     }
@@ -298,8 +303,9 @@ export class GroupCommit<Note = undefined, Written = void> {
         );
         break;
       } catch (error) {
-        // Postgres chose this transaction to break a deadlock: it changed nothing, so it runs again.
-        if (attempt < DEADLOCK_ATTEMPTS && (error as { code?: string }).code === DEADLOCK_DETECTED) continue;
+        // Postgres chose this transaction to break a deadlock, or the work read a stale copy: it
+        // changed nothing, so it runs again.
+        if (attempt < DEADLOCK_ATTEMPTS && ((error as { code?: string }).code === DEADLOCK_DETECTED || error instanceof StaleReadError)) continue;
         return () => member.reject(error);
       }
     }
@@ -311,8 +317,11 @@ export class GroupCommit<Note = undefined, Written = void> {
     if (this.#afterCommit && written !== undefined) this.#afterCommit(written);
   }
 
-  /** Runs the members in one transaction; their values when it committed, null when it did not. */
-  async #together(group: Pending<Note>[], own: Set<string>): Promise<{ values: unknown[]; written: Written | undefined } | null> {
+  /**
+   * Runs the members in one transaction; their values when it committed, null when it did not, STALE
+   * when it did not because members read stale copies (and nothing else failed).
+   */
+  async #together(group: Pending<Note>[], own: Set<string>): Promise<{ values: unknown[]; written: Written | undefined } | typeof STALE | null> {
     let connection: ReservedSql;
     try {
       connection = await this.#sql.reserve();
@@ -339,7 +348,8 @@ export class GroupCommit<Note = undefined, Written = void> {
       await begin;
       open = true;
       await bounded;
-      if (settled.some((outcome) => outcome.status === 'rejected')) return null;
+      const failed = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+      if (failed.length > 0) return failed.every((error) => error instanceof StaleReadError) ? STALE : null;
       const outcome = await commitWith(connection, this.#beforeCommit?.(tx, group.map((member) => member.note)) ?? null);
       open = !outcome.committed && outcome.open;
       // Also when a member failed inside and caught the error: Postgres then answers COMMIT with ROLLBACK.

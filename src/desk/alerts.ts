@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import type { Config } from '../config/schema.ts';
+import { noteWritten } from '../engine/interaction-cache.ts';
 import type { OutboxEntry } from '../engine/outbox.ts';
 import type { AlertJobData } from './desk-queue.ts';
 import { appendSupervisorEvent } from './supervisor-stream.ts';
@@ -52,6 +53,8 @@ export async function raiseAlert(tx: TransactionSql, config: Config, job: AlertJ
     )
     select id from inserted`;
   if (inserted.length === 0) return null;
+  // The interaction's row changed behind its machine's back: a copy of it this process keeps is stale.
+  noteWritten(tx, job.interactionId, null);
   await appendSupervisorEvent(
     tx,
     'alert',

@@ -6,7 +6,7 @@
 import type { TransactionSql } from 'postgres';
 import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import { keyOf, type Engine } from '../engine/engine.ts';
-import { applyInteractionEvents, lockInteraction, type LockedInteraction, type TransitionResult } from '../engine/interaction-runtime.ts';
+import { applyInteractionEvents, readForChange, type LockedInteraction, type TransitionResult } from '../engine/interaction-runtime.ts';
 import type { OutboxEntry } from '../engine/outbox.ts';
 import { SwitchboardError } from '../errors.ts';
 import type { Caller } from '../http/auth.ts';
@@ -60,7 +60,7 @@ export class SupervisorActions {
   }
 
   async #lockSupervised(tx: TransactionSql, interactionId: string, caller: Caller): Promise<LockedInteraction> {
-    const record = await lockInteraction(tx, interactionId);
+    const record = await readForChange(tx, interactionId);
     assertSupervises(supervisedWorkgroups(this.#engine.config.current(), caller), record.context.workgroup);
     return record;
   }

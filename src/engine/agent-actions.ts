@@ -11,7 +11,7 @@ import { defaultDispositionFor, dispositionsFor } from '../desk/dispositions.ts'
 import { requestReview } from '../desk/reviews.ts';
 import { SwitchboardError } from '../errors.ts';
 import { keyOf, type Engine } from './engine.ts';
-import { applyInteractionEvents, lockInteraction, type LockedInteraction, type TransitionResult } from './interaction-runtime.ts';
+import { applyInteractionEvents, readForChange, type LockedInteraction, type TransitionResult } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 export type Transfer = { agentId: string } | { workgroupId: string };
@@ -26,7 +26,7 @@ async function actAsHolder(
   outbox: OutboxEntry[],
   locked?: LockedInteraction,
 ): Promise<TransitionResult> {
-  const record = locked ?? (await lockInteraction(tx, interactionId));
+  const record = locked ?? (await readForChange(tx, interactionId));
   if (record.context.agentId !== agentId) {
     throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
   }
@@ -81,7 +81,7 @@ export class AgentActions {
   ): Promise<{ messageId: string; result: TransitionResult; status: 'pending' | 'pending_review'; reviewId: string | null }> {
     return this.#engine.transaction(async (tx, outbox, now) => {
       const messageId = randomUUID();
-      const record = await lockInteraction(tx, interactionId);
+      const record = await readForChange(tx, interactionId);
       if (record.context.agentId !== agentId) throw new SwitchboardError('NOT_YOUR_INTERACTION', `interaction ${interactionId} is not held by ${agentId}`);
       const { about } = record;
       const { channel } = record.context;
@@ -129,7 +129,7 @@ export class AgentActions {
       } else if (!config.workgroups.some((w) => w.id === to.workgroupId)) {
         throw new SwitchboardError('UNKNOWN_WORKGROUP', `unknown workgroup "${to.workgroupId}"`);
       }
-      const record = await lockInteraction(tx, interactionId);
+      const record = await readForChange(tx, interactionId);
       const category = config.categories.find((c) => c.id === record.context.category);
       return actAsHolder(
         tx,
@@ -154,7 +154,7 @@ export class AgentActions {
   done(interactionId: string, agentId: string): Promise<TransitionResult> {
     const config = this.#engine.config.current();
     return this.#engine.transaction(async (tx, outbox, now) => {
-      const record = await lockInteraction(tx, interactionId);
+      const record = await readForChange(tx, interactionId);
       if (record.context.agentId === agentId && (record.context.pendingReviews ?? []).length > 0) {
         throw new SwitchboardError('REVIEW_PENDING', `a reply on interaction ${interactionId} waits for review`);
       }
@@ -172,7 +172,7 @@ export class AgentActions {
   wrapUp(interactionId: string, agentId: string, disposition: string): Promise<TransitionResult> {
     const config = this.#engine.config.current();
     return this.#engine.transaction(async (tx, outbox, now) => {
-      const record = await lockInteraction(tx, interactionId);
+      const record = await readForChange(tx, interactionId);
       const allowed = dispositionsFor(config, record.context.workgroup).map((d) => d.code);
       if (!allowed.includes(disposition)) {
         throw new SwitchboardError('UNKNOWN_DISPOSITION', `unknown disposition "${disposition}" for workgroup ${record.context.workgroup ?? '(none)'}`, {

@@ -9,10 +9,12 @@ import type { InteractionEvent } from '../../machines/interaction.types.ts';
 import type { ConfigStore } from '../config/config-store.ts';
 import type { Database } from '../db/client.ts';
 import { GroupCommit, type GroupCommitStats } from '../db/group-commit.ts';
+import { StaleReadError } from '../db/stale-read.ts';
 import { SwitchboardError } from '../errors.ts';
 import { keyOf } from './commit-keys.ts';
 import { ReferenceNumbers } from './references.ts';
 import { intake, type IntakeRequest, type IntakeResult } from './intake.ts';
+import { DEFAULT_INTERACTION_CACHE_SIZE, InteractionCache, trackCachedReads, verifyUnwritten, type CachedReads, type InteractionCacheStats } from './interaction-cache.ts';
 import { applyInteractionEvent, type TransitionResult } from './interaction-runtime.ts';
 import { coalesceOutbox, outboxWrite, type ClaimedOutboxRow, type OutboxEntry } from './outbox.ts';
 import { applyPresenceEvent, type PresenceResult } from './presence-runtime.ts';
@@ -28,11 +30,19 @@ export interface OutboxTaker {
   wakeIn(delayMs: number): void;
 }
 
+/** What one transaction leaves for its commit: its outbox entries, and what it took from and wrote for the interaction cache. */
+interface Changes {
+  outbox: OutboxEntry[];
+  reads: CachedReads | null;
+}
+
 interface Written {
   taker: OutboxTaker | null;
   claimed: ClaimedOutboxRow[];
   /** The delays of the rows written held back. */
   heldBack: Set<number>;
+  /** The interactions written, for the cache once committed. */
+  cached: CachedReads[];
 }
 
 export interface EngineOptions {
@@ -43,6 +53,8 @@ export interface EngineOptions {
   maxGroup?: number;
   /** Transactions committing at once in this process (default 2; see GroupCommit). */
   commitConcurrency?: number;
+  /** Interactions kept as this process last wrote them (see InteractionCache; default 10,000; 0 keeps none). */
+  interactionCacheSize?: number;
 }
 
 export { keyOf } from './commit-keys.ts';
@@ -54,26 +66,31 @@ export class Engine {
   readonly references: ReferenceNumbers;
   readonly #clock: () => Date;
   #taker: OutboxTaker | null = null;
-  readonly #commits: GroupCommit<OutboxEntry[], Written>;
+  readonly #commits: GroupCommit<Changes, Written>;
+  readonly #cache: InteractionCache | null;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.config = options.config;
     this.references = new ReferenceNumbers();
     this.#clock = options.clock ?? (() => new Date());
-    this.#commits = new GroupCommit<OutboxEntry[], Written>({
+    const cacheSize = options.interactionCacheSize ?? DEFAULT_INTERACTION_CACHE_SIZE;
+    this.#cache = cacheSize > 0 ? new InteractionCache(cacheSize) : null;
+    this.#commits = new GroupCommit<Changes, Written>({
       sql: options.database.sql,
       maxGroup: options.maxGroup,
       concurrency: options.commitConcurrency,
-      beforeCommit: (tx, outboxes) => {
-        const entries = coalesceOutbox(outboxes.flat());
+      beforeCommit: (tx, changes) => {
+        const entries = coalesceOutbox(changes.flatMap((change) => change.outbox));
+        const cached = changes.flatMap((change) => (change.reads === null || change.reads.written.size === 0 ? [] : [change.reads]));
         // With a relay taking them in this process, the rows are written already claimed by it.
         const taker = this.#taker?.taking ? this.#taker : null;
         const write = outboxWrite(tx, entries, taker?.leaseMs ?? null);
         const heldBack = new Set(entries.flatMap((entry) => (entry.delayMs ? [entry.delayMs] : [])));
-        return { statement: write.statement, read: (rows) => ({ taker, claimed: write.read(rows), heldBack }) };
+        return { statement: write.statement, read: (rows) => ({ taker, claimed: write.read(rows), heldBack, cached }) };
       },
-      afterCommit: ({ taker, claimed, heldBack }) => {
+      afterCommit: ({ taker, claimed, heldBack, cached }) => {
+        for (const reads of cached) reads.cache.apply(reads.written);
         if (!taker) return;
         if (claimed.length > 0) taker.take(claimed);
         for (const delayMs of heldBack) taker.wakeIn(delayMs);
@@ -84,6 +101,16 @@ export class Engine {
   /** How often transactions shared a commit (benchmarks report it). */
   get commitStats(): GroupCommitStats {
     return this.#commits.stats;
+  }
+
+  /** How often changes took their interaction from the cache, and found it stale (null without a cache). */
+  get interactionCacheStats(): InteractionCacheStats | null {
+    return this.#cache?.stats ?? null;
+  }
+
+  /** Whether this process keeps a copy of the interaction (see InteractionCache). */
+  keepsCopyOf(interactionId: string): boolean {
+    return this.#cache?.has(interactionId) ?? false;
   }
 
   /**
@@ -109,17 +136,34 @@ export class Engine {
    * failed group runs its members again one by one), so it must act only through `tx` and `outbox`.
    */
   async transaction<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>, keys: readonly string[] = []): Promise<T> {
-    const outbox: OutboxEntry[] = [];
+    const changes: Changes = { outbox: [], reads: null };
     const now = this.now();
-    const result = await this.#commits.run(
-      (tx) => {
-        outbox.length = 0;
-        return work(tx, outbox, now);
-      },
-      keys,
-      outbox,
-    );
-    return result as T;
+    return this.#commits.run((tx) => this.#attempt(tx, changes, now, work), keys, changes);
+  }
+
+  /**
+   * One attempt at a transaction's work (a failed group runs it again). What it took from the
+   * interaction cache and did not write is checked before its outcome counts: a value or an error that
+   * came of a stale copy is not the caller's, and the work runs again (StaleReadError).
+   */
+  async #attempt<T>(tx: TransactionSql, changes: Changes, now: Date, work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>): Promise<T> {
+    changes.outbox.length = 0;
+    changes.reads = this.#cache === null ? null : trackCachedReads(tx, this.#cache);
+    if (changes.reads === null) return work(tx, changes.outbox, now);
+    let value: T;
+    try {
+      value = await work(tx, changes.outbox, now);
+    } catch (error) {
+      if (!(error instanceof StaleReadError)) {
+        await verifyUnwritten(tx).catch((failed: unknown) => {
+          // Only a stale copy replaces the error; a transaction that cannot read any more keeps it.
+          if (failed instanceof StaleReadError) throw failed;
+        });
+      }
+      throw error;
+    }
+    await verifyUnwritten(tx);
+    return value;
   }
 
   /**
@@ -128,12 +172,9 @@ export class Engine {
    * another transaction names: a supervisor's snapshot of a workgroup.
    */
   async transactionApart<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>): Promise<T> {
-    const outbox: OutboxEntry[] = [];
+    const changes: Changes = { outbox: [], reads: null };
     const now = this.now();
-    return this.#commits.runApart((tx) => {
-      outbox.length = 0;
-      return work(tx, outbox, now);
-    }, outbox);
+    return this.#commits.runApart((tx) => this.#attempt(tx, changes, now, work), changes);
   }
 
   intake(request: IntakeRequest, actor: string): Promise<IntakeResult> {

@@ -13,6 +13,7 @@ import { claimKey } from '../db/group-commit.ts';
 import { SwitchboardError } from '../errors.ts';
 import { releaseCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
+import { noteWritten, staleCopy, takeCached, wasCached } from './interaction-cache.ts';
 import { recentContactHistory } from './contacts.ts';
 import { persistSnapshot, restoreSnapshot, step, type MachineAction, type PersistedSnapshot } from './machine-step.ts';
 import { timerArmHold, type OutboxEntry } from './outbox.ts';
@@ -127,11 +128,18 @@ export function toLockedInteraction(id: string, row: LockedRow): LockedInteracti
   };
 }
 
-/** Locks the interaction's row for the rest of the transaction and reads its current record. */
-export async function lockInteraction(tx: TransactionSql, interactionId: string): Promise<LockedInteraction> {
+/**
+ * The interaction's current record, for a change this transaction makes to it: as this process last
+ * wrote it when it keeps that copy (the row is then locked by the change's own version-checked write,
+ * and a stale copy makes the work run again: see interaction-cache.ts), otherwise read with its row
+ * locked for the rest of the transaction.
+ */
+export async function readForChange(tx: TransactionSql, interactionId: string): Promise<LockedInteraction> {
   if (!claimKey(tx, keyOf.interaction(interactionId))) {
     throw new SwitchboardError('CONFLICT', `interaction ${interactionId} is being changed by another transaction in the same commit`);
   }
+  const cached = takeCached(tx, interactionId);
+  if (cached !== null) return toLockedInteraction(interactionId, cached);
   const [row] = await tx<LockedRow[]>`select ${lockedColumns(tx)} from interactions where id = ${interactionId} for update`;
   if (!row) throw new SwitchboardError('INTERACTION_NOT_FOUND', `interaction ${interactionId} not found`);
   return toLockedInteraction(interactionId, row);
@@ -146,7 +154,7 @@ export async function applyInteractionEvent(
   now: Date,
   outbox: OutboxEntry[],
 ): Promise<TransitionResult> {
-  return applyInteractionEvents(tx, await lockInteraction(tx, interactionId), [event], actor, now, outbox);
+  return applyInteractionEvents(tx, await readForChange(tx, interactionId), [event], actor, now, outbox);
 }
 
 export interface EventRow {
@@ -274,20 +282,21 @@ export async function applyInteractionEvents(
   const queuedAt = enteredQueue ? now : null;
   const closedAt = snapshot.status === 'done' ? now : null;
   const create = options.create;
+  const persisted = persistSnapshot(snapshot);
   // The interaction's row (its new snapshot, with a version check), its event rows and its stream events, in one statement.
   const written = create
     ? tx`
       insert into interactions (id, reference, channel, state, state_path, snapshot, version, timers, next_timer_at, category, workgroup, skills, priority,
                                 target_agent_id, agent_id, last_agent_id, declined_by, disposition, discard_reason,
                                 from_address, to_address, subject, contact_id, created_at, updated_at, queued_at, closed_at)
-      values (${interactionId}, ${about.reference}, ${context.channel}, ${state}, ${path}, ${tx.json(persistSnapshot(snapshot) as never)}, ${version},
+      values (${interactionId}, ${about.reference}, ${context.channel}, ${state}, ${path}, ${tx.json(persisted as never)}, ${version},
               ${tx.json(timers as never)}, ${nextTimerAt(timers)}, ${context.category}, ${context.workgroup}, ${context.skills}, ${context.priority},
               ${context.targetAgentId}, ${context.agentId}, ${context.lastAgentId}, ${context.declinedBy}, ${context.disposition}, ${context.discardReason},
               ${about.from}, ${about.to}, ${about.subject}, ${about.contactId}, ${now}, ${now}, ${queuedAt}, ${closedAt})
-      returning id`
+      returning id, open_alerts`
     : tx`
       update interactions set
-        snapshot = ${tx.json(persistSnapshot(snapshot) as never)}, version = ${version},
+        snapshot = ${tx.json(persisted as never)}, version = ${version},
         state = ${state}, state_path = ${path}, timers = ${tx.json(timers as never)}, next_timer_at = ${nextTimerAt(timers)},
         category = ${context.category}, workgroup = ${context.workgroup}, skills = ${context.skills},
         priority = ${context.priority}, target_agent_id = ${context.targetAgentId}, agent_id = ${context.agentId},
@@ -296,7 +305,7 @@ export async function applyInteractionEvents(
         queued_at = coalesce(${queuedAt}::timestamptz, queued_at),
         closed_at = coalesce(${closedAt}::timestamptz, closed_at)
       where id = ${interactionId} and version = ${locked.version}
-      returning id`;
+      returning id, open_alerts`;
   const streams =
     streamRows.length === 0
       ? tx``
@@ -306,7 +315,7 @@ export async function applyInteractionEvents(
           where exists (select 1 from written)
         )`;
   const also = (create?.also?.(tx) ?? []).reduce((more, fragment, i) => tx`${more}, ${tx(`also${i}`)} as (${fragment})`, tx``);
-  const statement = tx<{ written: number }[]>`
+  const statement = tx<{ written: number; open_alerts: number | null }[]>`
     with written as (${written}), events as (
       insert into interaction_events (interaction_id, seq, type, event, actor, at, state, state_path, workgroup, agent_id, priority)
       select e.interaction_id, e.seq, e.type, e.event, e.actor, e.at, e.state, e.state_path, e.workgroup, e.agent_id, e.priority
@@ -314,11 +323,35 @@ export async function applyInteractionEvents(
                                                                state text, state_path text, workgroup text, agent_id text, priority int)
       where exists (select 1 from written)
     )${streams}${also}
-    select count(*)::int as written from written`;
+    select count(*)::int as written, min(open_alerts) as open_alerts from written`;
   // Awaited with the writes the actions sent ahead (capacity given back): a failure among those, which
   // comes first, is the error reported, not the aborted transaction's that follows it.
   const [[result]] = await Promise.all([statement, ...effects.pending]);
+  // A copy of the row (interaction-cache.ts) that another transaction has changed since: its version,
+  // or its count of open alerts (which changes without the machine), no longer match.
+  const cached = wasCached(tx, interactionId);
+  if (cached && (result?.written !== 1 || result.open_alerts !== openAlerts)) throw staleCopy(tx, interactionId);
   if (result?.written !== 1) throw new SwitchboardError('CONFLICT', `interaction ${interactionId} changed concurrently`);
+  // The row as written, for the next change this process makes to it (an interaction that is over is forgotten).
+  noteWritten(
+    tx,
+    interactionId,
+    snapshot.status === 'done'
+      ? null
+      : {
+          snapshot: persisted,
+          version,
+          timers,
+          state,
+          state_path: path,
+          reference: about.reference,
+          from_address: about.from,
+          to_address: about.to,
+          subject: about.subject,
+          contact_id: about.contactId,
+          open_alerts: openAlerts,
+        },
+  );
 
   return {
     handled: true,

@@ -19,7 +19,7 @@ import type { ConfigStore } from '../config/config-store.ts';
 import { claimKey, holdKey, keysHeldElsewhere, routedByAnother, routesKey } from '../db/group-commit.ts';
 import { reserveCapacity } from './agent-capacity.ts';
 import { keyOf } from './commit-keys.ts';
-import { applyInteractionEvents, type ApplyOptions, lockedColumns, lockInteraction, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
+import { applyInteractionEvents, type ApplyOptions, lockedColumns, readForChange, toLockedInteraction, type LockedInteraction, type LockedRow } from './interaction-runtime.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { routingProfile } from './routing-profiles.ts';
 
@@ -100,7 +100,7 @@ export async function routeInteraction(
 ): Promise<Offer | null> {
   // This work offers the interaction or asks for it to be routed again (see routesKey).
   routesKey(tx, keyOf.interaction(interactionId));
-  const record = await lockInteraction(tx, interactionId);
+  const record = await readForChange(tx, interactionId);
   if (record.state !== 'queued') return null;
   const { workgroup, skills, channel, targetAgentId, declinedBy } = record.context;
   if (workgroup === null) return null;

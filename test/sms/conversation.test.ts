@@ -5,7 +5,7 @@
  * writes again after the interaction closed is routed back to the agent who last handled them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyInteractionEvent, lockInteraction } from '../../src/engine/interaction-runtime.ts';
+import { applyInteractionEvent } from '../../src/engine/interaction-runtime.ts';
 import { client, openEventStream } from '../support/http-client.ts';
 import { COMPANY_NUMBER, TOKENS, startSmsTestBed, type SmsTestBed } from '../support/sms.ts';
 
@@ -197,7 +197,7 @@ describe('an SMS conversation', () => {
     const sql = bed.sb.database.sql;
     let arrival: Promise<{ status: number }> | undefined;
     await bed.sb.engine.transaction(async (tx, outbox, now) => {
-      await lockInteraction(tx, firstId);
+      await tx`select 1 from interactions where id = ${firstId} for update`;
       arrival = text(customer, 'One more thing');
       await expect.poll(async () => (await sql`select 1 from pg_locks where locktype = 'transactionid' and not granted`).length, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
       const closed = await applyInteractionEvent(tx, firstId, { type: 'WRAP_UP', agentId: 'alice', disposition: 'resolved' }, 'test', now, outbox);
