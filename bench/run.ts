@@ -16,6 +16,10 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   lifecycles: async () => (await import('./lifecycles.bench.ts')).run(),
   // The same lifecycles without a reply: what the engine costs apart from sending.
   'lifecycles-no-reply': async () => (await import('./lifecycles.bench.ts')).run({ replies: false }),
+  // Both with four times the offered load (32 customers writing in at once, 192 offers worked at once):
+  // what the machine takes when the load is not what limits it.
+  'lifecycles-192': async () => (await import('./lifecycles.bench.ts')).run({ producers: 32, concurrency: 192 }),
+  'lifecycles-no-reply-192': async () => (await import('./lifecycles.bench.ts')).run({ replies: false, producers: 32, concurrency: 192 }),
   'offer-latency': async () => (await import('./offer-latency.bench.ts')).run(),
   'timer-lateness': async () => (await import('./timer-lateness.bench.ts')).run(),
   'routing-scaling': async () => (await import('./routing-scaling.bench.ts')).run(),
