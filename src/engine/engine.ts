@@ -138,7 +138,13 @@ export class Engine {
   async transaction<T>(work: (tx: TransactionSql, outbox: OutboxEntry[], now: Date) => Promise<T>, keys: readonly string[] = []): Promise<T> {
     const changes: Changes = { outbox: [], reads: null };
     const now = this.now();
-    return this.#commits.run((tx) => this.#attempt(tx, changes, now, work), keys, changes);
+    try {
+      return await this.#commits.run((tx) => this.#attempt(tx, changes, now, work), keys, changes);
+    } catch (error) {
+      // Stale on every attempt: the interaction keeps changing under this work, which the caller may retry.
+      if (error instanceof StaleReadError) throw new SwitchboardError('CONFLICT', error.message);
+      throw error;
+    }
   }
 
   /**
