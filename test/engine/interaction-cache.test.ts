@@ -11,7 +11,7 @@ import { InteractionCache } from '../../src/engine/interaction-cache.ts';
 import type { LockedRow } from '../../src/engine/interaction-runtime.ts';
 import { SwitchboardError } from '../../src/errors.ts';
 import { twoAgentConfig } from '../support/configs.ts';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
+import { outboxSize, startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
 /** Another process on the same database: an engine with a cache of its own. */
@@ -139,6 +139,8 @@ describe('the interaction cache', () => {
       ids.push(id);
     }
     await other.send(ids[2]!, { type: 'SET_PRIORITY', priority: 50 }, 'test');
+    // Their routing (nobody to offer them to) is over: no other transaction holds their rows meanwhile.
+    await expect.poll(() => outboxSize(sb), { timeout: 10_000 }).toBe(0);
     const before = { ...mine.commitStats };
     const staleBefore = stats(mine).stale;
     await Promise.all(ids.map((id, i) => mine.send(id, { type: 'SET_PRIORITY', priority: 60 + i }, 'test')));
