@@ -10,7 +10,11 @@
  *                                                (intake, offer, accept, done, wrap-up, closed)
  *
  * LIFECYCLE_PRODUCERS sets how many customers write in at once (default 8), LIFECYCLE_CONCURRENCY how
- * many offered interactions the agents work on at once (default 48).
+ * many offered interactions the agents work on at once (default 48). LIFECYCLE_PROCESSES=2 starts a
+ * second Switchboard on the same database and Redis (in this process) and sends every other action of
+ * a lifecycle to it (accept and done there, reply and wrap-up here): each change finds the interaction
+ * last written by the other process, as behind a load balancer without affinity.
+ * SWITCHBOARD_INTERACTION_CACHE sizes the processes' interaction cache as it does the server's (0: none).
  */
 import { startDeliverySinks } from './delivery-sinks.ts';
 import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
@@ -20,10 +24,13 @@ function positive(setting: string | undefined, fallback: number): number {
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
-export async function run(options: { lifecycles?: number; concurrency?: number; producers?: number; replies?: boolean; warmup?: number } = {}): Promise<Figures> {
+export async function run(options: { lifecycles?: number; concurrency?: number; producers?: number; processes?: number; replies?: boolean; warmup?: number } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
   const concurrency = options.concurrency ?? positive(process.env.LIFECYCLE_CONCURRENCY, 48);
   const producers = options.producers ?? positive(process.env.LIFECYCLE_PRODUCERS, 8);
+  const processes = options.processes ?? positive(process.env.LIFECYCLE_PROCESSES, 1);
+  // As the server takes it (0: no interaction cache), to compare.
+  const cacheSetting = process.env.SWITCHBOARD_INTERACTION_CACHE === undefined ? undefined : Number(process.env.SWITCHBOARD_INTERACTION_CACHE);
   const replies = options.replies ?? process.env.LIFECYCLE_REPLIES !== '0';
   // Lifecycles run (and closed) before the measured ones, so that what is measured is a process that
   // has run for a while, its code optimized by V8 and its connections open (LIFECYCLE_WARMUP=0 for none).
@@ -38,7 +45,10 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
     addresses: [{ address: 'support@example.com', name: 'Support' }],
     smsProviders: [{ id: 'twilio', accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, baseUrl: sinks.twilio.url }],
     smsNumbers: [{ number, kind: 'long', provider: 'twilio' }],
-  });
+  }, cacheSetting === undefined ? {} : { interactionCacheSize: cacheSetting });
+  // With two processes, each action goes to the one that did not make the interaction's last change.
+  const second = processes > 1 ? await sb.another({ api: false }) : null;
+  const processesAtWork = second ? [second, sb] : [sb];
   try {
     await setAllAvailable(sb, agentCount);
     const commits = async () =>
@@ -68,10 +78,12 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
           for (const { id, agent_id: agentId } of fresh) {
             inFlight.add(id);
             void (async () => {
-              await sb.actions.accept(id, agentId);
-              if (replies) await sb.actions.reply(id, agentId, 'Done, thank you.');
-              await sb.actions.done(id, agentId);
-              await sb.actions.wrapUp(id, agentId, 'resolved');
+              let turn = 0;
+              const next = () => processesAtWork[turn++ % processesAtWork.length]!.actions;
+              await next().accept(id, agentId);
+              if (replies) await next().reply(id, agentId, 'Done, thank you.');
+              await next().done(id, agentId);
+              await next().wrapUp(id, agentId, 'resolved');
               closedCount += 1;
               inFlight.delete(id);
             })();
@@ -95,7 +107,12 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
     }
     const commitsBefore = await commits();
     const statsBefore = { ...sb.engine.commitStats };
-    const cacheBefore = sb.engine.interactionCacheStats;
+    const cacheStats = () => {
+      const all = processesAtWork.map((at) => at.engine.interactionCacheStats);
+      const sum = (field: 'hits' | 'stale' | 'pauses') => all.reduce((n, stats) => n + (stats?.[field] ?? 0), 0);
+      return all.every((stats) => stats !== null) ? { hits: sum('hits'), stale: sum('stale'), pauses: sum('pauses') } : null;
+    };
+    const cacheBefore = cacheStats();
     const sinksBefore = await sinks.count();
     await sinks.mark();
     const cpuBefore = await readCpu();
@@ -114,12 +131,13 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const commitsPerLifecycle = (await commits()) - commitsBefore;
     const stats = sb.engine.commitStats;
-    const cache = sb.engine.interactionCacheStats;
+    const cache = cacheStats();
     return {
       lifecycles: total,
       warmup,
       concurrency,
       producers,
+      processes,
       replies: replies ? 'one each, delivered' : 'none',
       lifecyclesPerSecond: round(total / ((drainedAt - begin) / 1000)),
       lifecyclesPerSecondBeforeOutboxDrained: round(total / ((closedAt - begin) / 1000)),
@@ -136,6 +154,8 @@ export async function run(options: { lifecycles?: number; concurrency?: number; 
       // Changes that took their interaction from the process's copy instead of reading it (per lifecycle), and copies found stale.
       interactionCacheHitsPerLifecycle: cache && cacheBefore ? round((cache.hits - cacheBefore.hits) / total, 2) : 0,
       staleCopies: cache && cacheBefore ? cache.stale - cacheBefore.stale : 0,
+      // Since the process started (warm-up included): times a cache stopped lending copies, too many having been stale.
+      interactionCachePauses: cache?.pauses ?? 0,
     };
   } finally {
     await sb.stop();

@@ -63,6 +63,8 @@ export interface SwitchboardOptions {
   streamStaleTransactionMs?: number;
   /** How often worker processes look for timers and sends Redis lost, and how long overdue they must be first (default 30 s each; see LostJobs). */
   lostJobs?: { everyMs?: number; graceMs?: number };
+  /** Interactions this process keeps as it last wrote them (default 10,000; 0 keeps none; see InteractionCache). */
+  interactionCacheSize?: number;
   /** How often worker processes vacuum the small tables rewritten on every offer and side effect (default 1 s; see HotTableVacuum). */
   hotTableVacuum?: { everyMs?: number; minDeadRows?: number; deadShare?: number };
 }
@@ -88,7 +90,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const database = connectDatabase(options.databaseUrl, { max: options.databasePoolSize ?? 10 });
   await migrateDatabase(database);
   const config = new ConfigStore(options.config);
-  const engine = new Engine({ database, config });
+  const engine = new Engine({ database, config, interactionCacheSize: options.interactionCacheSize });
   const startup = await activateStartupConfig(engine, options.config);
   config.replace(startup.config, startup.version);
 

@@ -13,6 +13,8 @@ const schema = z.object({
   /** How long a process may hold claimed outbox rows before another process takes them over. */
   SWITCHBOARD_OUTBOX_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   SWITCHBOARD_RELAY_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** Interactions each process keeps as it last wrote them (0 keeps none; see src/engine/interaction-cache.ts). */
+  SWITCHBOARD_INTERACTION_CACHE: z.coerce.number().int().min(0).default(10_000),
   /** How long a worker holds a job before others consider it stalled (after a crash). */
   SWITCHBOARD_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -11,6 +11,8 @@
  *   its version before its outcome counts, with the same consequence.
  * - An entry is written only once its transaction has committed, and dropped when the interaction is
  *   over (closed or discarded) or changed behind its machine's back (a supervisor alert counted).
+ * - Where processes take turns on the same interactions, most copies would be stale: the cache then
+ *   pauses itself (see WINDOW).
  *
  * A copy is taken without locking the row first: the row is locked by the change's own statement, so
  * what the change locks before it (the agent's capacity given back) is locked in the other order than
@@ -25,6 +27,16 @@ import type { LockedRow } from './interaction-runtime.ts';
 /** Interactions kept by default: the open ones of a busy process (each a few kilobytes). */
 export const DEFAULT_INTERACTION_CACHE_SIZE = 10_000;
 
+/**
+ * Where processes take turns on the same interactions (several behind a load balancer without
+ * affinity), most copies are stale and each costs its work, and its commit group, one attempt more.
+ * The cache watches its hits in windows of this many: when more than a tenth were stale, it lends no
+ * copies for a while (changes read their rows, as without it), then tries again.
+ */
+const WINDOW = 100;
+const MOST_STALE = 0.1;
+const PAUSE_MS = 30_000;
+
 export interface InteractionCacheStats {
   /** Interactions kept. */
   size: number;
@@ -32,34 +44,56 @@ export interface InteractionCacheStats {
   hits: number;
   /** Of those, the copies found stale (their work ran again). */
   stale: number;
+  /** Times the cache stopped lending copies for a while, too many of them having been stale. */
+  pauses: number;
 }
 
 export class InteractionCache {
   /** In order of use, the least recent first. */
   readonly #rows = new Map<string, LockedRow>();
   readonly #capacity: number;
+  readonly #clock: () => number;
   #hits = 0;
   #stale = 0;
+  #pauses = 0;
+  /** The current window's hits and stale copies (see WINDOW). */
+  #windowHits = 0;
+  #windowStale = 0;
+  /** Until when no copies are lent (a clock reading). */
+  #pausedUntil = 0;
 
-  constructor(capacity: number = DEFAULT_INTERACTION_CACHE_SIZE) {
+  constructor(capacity: number = DEFAULT_INTERACTION_CACHE_SIZE, clock: () => number = () => performance.now()) {
     this.#capacity = capacity;
+    this.#clock = clock;
   }
 
   get stats(): InteractionCacheStats {
-    return { size: this.#rows.size, hits: this.#hits, stale: this.#stale };
+    return { size: this.#rows.size, hits: this.#hits, stale: this.#stale, pauses: this.#pauses };
   }
 
   has(id: string): boolean {
     return this.#rows.has(id);
   }
 
-  /** The copy of `id` for a change about to be made (counted as a hit). */
+  /** The copy of `id` for a change about to be made (counted as a hit); none while paused. */
   take(id: string): LockedRow | undefined {
+    if (this.#pausedUntil > 0) {
+      if (this.#clock() < this.#pausedUntil) return undefined;
+      this.#pausedUntil = 0;
+    }
     const row = this.#rows.get(id);
-    if (row !== undefined) {
-      this.#hits += 1;
-      this.#rows.delete(id);
-      this.#rows.set(id, row);
+    if (row === undefined) return undefined;
+    this.#hits += 1;
+    this.#rows.delete(id);
+    this.#rows.set(id, row);
+    this.#windowHits += 1;
+    if (this.#windowHits >= WINDOW) {
+      if (this.#windowStale > MOST_STALE * this.#windowHits) {
+        this.#pausedUntil = this.#clock() + PAUSE_MS;
+        this.#pauses += 1;
+      }
+      this.#windowHits = 0;
+      this.#windowStale = 0;
     }
     return row;
   }
@@ -67,6 +101,7 @@ export class InteractionCache {
   /** The copy of `id` turned out stale. */
   drop(id: string): void {
     this.#stale += 1;
+    this.#windowStale += 1;
     this.#rows.delete(id);
   }
 

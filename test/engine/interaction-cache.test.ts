@@ -165,6 +165,30 @@ describe('InteractionCache', () => {
     cache.apply(new Map([['c', copy(1)]]));
     expect([cache.has('a'), cache.has('b'), cache.has('c')]).toEqual([true, false, true]);
     cache.apply(new Map([['a', null]]));
-    expect(cache.stats).toEqual({ size: 1, hits: 1, stale: 0 });
+    expect(cache.stats).toEqual({ size: 1, hits: 1, stale: 0, pauses: 0 });
+  });
+
+  it('lends no copies for a while once more than a tenth of a window of them were stale', () => {
+    let now = 0;
+    const cache = new InteractionCache(1_000, () => now);
+    const ids = Array.from({ length: 200 }, (_, i) => `i${i}`);
+    cache.apply(new Map(ids.map((id) => [id, copy(1)])));
+    // A window of 100 copies with ten stale: still lending.
+    for (const [i, id] of ids.slice(0, 100).entries()) {
+      expect(cache.take(id)).toBeDefined();
+      if (i % 10 === 0) cache.drop(id);
+    }
+    expect(cache.take('i100')).toBeDefined();
+    // The next window: eleven stale of a hundred.
+    for (const [i, id] of ids.slice(101, 200).entries()) {
+      if (i < 11) cache.drop(ids[i]!);
+      expect(cache.take(id)).toBeDefined();
+    }
+    expect(cache.stats.pauses).toBe(1);
+    expect(cache.take('i150')).toBeUndefined();
+    now += 29_000;
+    expect(cache.take('i150')).toBeUndefined();
+    now += 1_000;
+    expect(cache.take('i150')).toBeDefined();
   });
 });

@@ -49,6 +49,7 @@ export async function run(args: string[]): Promise<number> {
       outboxLeaseMs: env.SWITCHBOARD_OUTBOX_LEASE_MS,
       relayPollMs: env.SWITCHBOARD_RELAY_POLL_MS,
       jobLockMs: env.SWITCHBOARD_JOB_LOCK_MS,
+      interactionCacheSize: env.SWITCHBOARD_INTERACTION_CACHE,
     });
   } catch (error) {
     await embedded?.stop();
