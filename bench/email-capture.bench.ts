@@ -46,18 +46,13 @@ import { onCaptureTimings, type CaptureStep, type CaptureTiming } from '../src/c
 import { parseMessage } from '../src/channels/email/parse-message.ts';
 import type { ConfigInput } from '../src/config/schema.ts';
 import { clearMailbox, DOVECOT_HOST, DOVECOT_IMAP_PORT, DOVECOT_PASSWORD } from '../test/support/mail-servers.ts';
-import { agents, benchConfig, isMain, round, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
+import { agents, benchConfig, isMain, round, setting, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
 const MAILBOX_USER = 'bench@example.test';
 const MAILBOX_ID = 'bench-inbox';
 const APPEND_CONNECTIONS = 4;
 const APPEND_BATCH = 250;
 const TARGET_MESSAGES_PER_SECOND = 200;
-
-function setting(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
 
 export async function run(options: { messages?: number; afterCapture?: 'delete' | 'keep' } = {}): Promise<Figures> {
   const total = options.messages ?? setting('EMAIL_BENCH_MESSAGES', 10_000);

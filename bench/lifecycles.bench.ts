@@ -11,24 +11,19 @@
  *
  * LIFECYCLE_PRODUCERS sets how many customers write in at once (default 8), LIFECYCLE_CONCURRENCY how
  * many offered interactions the agents work on at once (default 48). LIFECYCLE_PROCESSES=2 starts a
- * second Switchboard on the same database and Redis (in this process) and sends every other action of
- * a lifecycle to it (accept and done there, reply and wrap-up here): each change finds the interaction
- * last written by the other process, as behind a load balancer without affinity.
+ * second Switchboard on the same database and Redis (in this process) and sends each action of a
+ * lifecycle to the process that did not take the one before (the accept to the second): each change
+ * finds the interaction last written by the other process, as behind a load balancer without affinity.
  * SWITCHBOARD_INTERACTION_CACHE sizes the processes' interaction cache as it does the server's (0: none).
  */
 import { startDeliverySinks } from './delivery-sinks.ts';
-import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
-
-function positive(setting: string | undefined, fallback: number): number {
-  const value = Number(setting);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
+import { agents, benchConfig, cpuPerUnit, isMain, profiled, readCpu, round, setAllAvailable, setting, startBenchSwitchboard, waitFor, type Figures } from './support.ts';
 
 export async function run(options: { lifecycles?: number; concurrency?: number; producers?: number; processes?: number; replies?: boolean; warmup?: number } = {}): Promise<Figures> {
   const total = options.lifecycles ?? 4_000;
-  const concurrency = options.concurrency ?? positive(process.env.LIFECYCLE_CONCURRENCY, 48);
-  const producers = options.producers ?? positive(process.env.LIFECYCLE_PRODUCERS, 8);
-  const processes = options.processes ?? positive(process.env.LIFECYCLE_PROCESSES, 1);
+  const concurrency = options.concurrency ?? setting('LIFECYCLE_CONCURRENCY', 48);
+  const producers = options.producers ?? setting('LIFECYCLE_PRODUCERS', 8);
+  const processes = options.processes ?? setting('LIFECYCLE_PROCESSES', 1);
   // As the server takes it (0: no interaction cache), to compare.
   const cacheSetting = process.env.SWITCHBOARD_INTERACTION_CACHE === undefined ? undefined : Number(process.env.SWITCHBOARD_INTERACTION_CACHE);
   const replies = options.replies ?? process.env.LIFECYCLE_REPLIES !== '0';

@@ -29,14 +29,9 @@ import { freePort } from '../test/support/sms.ts';
 import { spawnSwitchboard, writeConfigFile, type SwitchboardProcess } from '../test/support/processes.ts';
 import { startTestSwitchboard } from '../test/support/switchboard.ts';
 import type { LoadPlan, LoadResult } from './sms-webhook-load.ts';
-import { cpuPerUnit, profiled, readCpu } from './support.ts';
+import { cpuPerUnit, profiled, readCpu, setting } from './support.ts';
 
 const NUMBER = '+14155550100';
-
-function setting(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
 
 const AGENTS = setting('SMS_BENCH_AGENTS', 200);
 const CAPACITY = setting('SMS_BENCH_CAPACITY', 50);

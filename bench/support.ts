@@ -77,6 +77,12 @@ export async function settle(done: () => boolean, timeoutMs: number, intervalMs 
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, intervalMs));
 }
 
+/** A benchmark setting from the environment: a whole number above 0, or `fallback`. */
+export function setting(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 /** Whether the module is the program being run (`npx tsx bench/x.bench.ts`). */
 export function isMain(moduleUrl: string): boolean {
   const script = process.argv[1];
