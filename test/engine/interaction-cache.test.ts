@@ -105,7 +105,6 @@ describe('the interaction cache', () => {
     expect((refused as SwitchboardError).code).toBe('NOT_YOUR_INTERACTION');
     expect(stats(sb.engine).stale - staleBefore).toBe(1);
     expect(await row(id)).toMatchObject({ state: 'queued', agent_id: null, version: versionBefore });
-    await sb.engine.send(id, { type: 'DISCARD', reason: 'test' } as InteractionEvent, 'test').catch(() => {});
   });
 
   it('applies an event the copy says no longer applies when the row takes it (a timer)', async () => {
