@@ -2,6 +2,7 @@
 // endpoint, the `sms` sender the outbound worker uses, and the check of agents' SMS replies. It reads
 // the configuration in force on every message, so with no SMS numbers configured it does nothing.
 import type { ChannelFactory, RunningChannel } from '../channel-module.ts';
+import { engineTransactions } from '../channel-sender.ts';
 import { smsReplyCheck } from './reply-check.ts';
 import { smsSegmentsRoute } from './segments-route.ts';
 import { SmsDirectory } from './sms-directory.ts';
@@ -13,7 +14,7 @@ export const smsChannel: ChannelFactory = async (context): Promise<RunningChanne
   const webhooks = smsWebhookRoutes({ engine: context.engine, directory, logger: context.logger.child({ channel: 'sms' }) });
   return {
     name: 'sms',
-    senders: new Map([['sms', createSmsSender({ sql: context.database.sql, directory })]]),
+    senders: new Map([['sms', createSmsSender({ transaction: engineTransactions(context.engine), directory })]]),
     replyChecks: new Map([['sms', smsReplyCheck(directory)]]),
     routes: async (app, http) => {
       await app.register(webhooks);

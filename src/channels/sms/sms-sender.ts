@@ -5,8 +5,7 @@
 // Provider unavailability (429, 5xx, network) is rethrown so BullMQ retries with backoff; every
 // attempt carries the message id as idempotency key, so a retry of an attempt that did reach the
 // provider is not sent twice.
-import type { Sql } from 'postgres';
-import { PermanentSendError, type ChannelSender, type OutboundMessage, type SendResult } from '../channel-sender.ts';
+import { PermanentSendError, type ChannelSender, type OutboundMessage, type RunTransaction, type SendResult } from '../channel-sender.ts';
 import { SENT_DESPITE_OPT_OUT } from './automatic-reply.ts';
 import { SmsChannelError, SmsProviderRetryableError } from './errors.ts';
 import { sendGenericMessage } from './generic-client.ts';
@@ -17,7 +16,8 @@ import { countSegments } from './segments.ts';
 import { sendTwilioMessage, type SentTwilioMessage } from './twilio-client.ts';
 
 export interface SmsSenderOptions {
-  sql: Sql;
+  /** Where the opt-out is read (the engine's transactions: a read shares a busy process's commits). */
+  transaction: RunTransaction;
   directory: SmsDirectory;
   timeoutMs?: number;
 }
@@ -29,7 +29,7 @@ export function statusCallbackUrl(provider: SmsProviderConfig, messageId: string
 }
 
 export function createSmsSender(options: SmsSenderOptions): ChannelSender {
-  const { sql, directory } = options;
+  const { transaction, directory } = options;
   return {
     async send(message: OutboundMessage): Promise<SendResult> {
       const number = directory.number(message.fromAddress);
@@ -37,7 +37,7 @@ export function createSmsSender(options: SmsSenderOptions): ChannelSender {
       const provider = directory.provider(number.provider);
       if (provider === undefined) throw new PermanentSendError('UNKNOWN_SMS_PROVIDER', `SMS provider "${number.provider}" is not configured`);
       const kind = typeof message.metadata.kind === 'string' ? message.metadata.kind : 'reply';
-      if (!SENT_DESPITE_OPT_OUT.has(kind) && (await isOptedOut(sql, number.number, message.toAddress))) {
+      if (!SENT_DESPITE_OPT_OUT.has(kind) && (await transaction((tx) => isOptedOut(tx, number.number, message.toAddress), []))) {
         throw new PermanentSendError('SMS_OPTED_OUT', `${message.toAddress} has opted out of messages from ${number.number}`);
       }
       const count = countSegments(message.body);
