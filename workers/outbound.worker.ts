@@ -1,13 +1,14 @@
 /**
  * Sends agents' messages through their channel, 32 at a time per process (a send waits on the network
- * and on the commit it shares with others). A message already sent is never sent again; a permanent
+ * and on the commits it shares with others): the message is read, and its channel's claim or checks
+ * made, in one transaction; the send follows once that has committed, and its record in another. A message already sent is never sent again; a permanent
  * refusal marks it failed; anything else is retried with backoff by BullMQ (exponential, never sooner
  * than the provider's Retry-After), and marks it failed when the last attempt fails.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { PermanentSendError, type ChannelSender, type OutboundMessage, type RunTransaction } from '../src/channels/channel-sender.ts';
+import { PermanentSendError, type ChannelSender, type OutboundMessage, type PreparedSend, type RunTransaction } from '../src/channels/channel-sender.ts';
 import { sendBackoffDelay } from '../src/channels/send-backoff.ts';
 import type { Sql } from '../src/db/client.ts';
 import { keyOf } from '../src/engine/commit-keys.ts';
@@ -37,6 +38,27 @@ interface MessageRow {
   metadata: Record<string, unknown>;
 }
 
+/** A pending message, and either its send (prepared by its channel) or why it will not be sent. */
+type ReadySend =
+  | { row: MessageRow; send: PreparedSend }
+  /** No channel sends it: marked failed, the job done. */
+  | { row: MessageRow; noSender: true }
+  /** Its channel refused it for good: marked failed, the job failed for good. */
+  | { row: MessageRow; refusal: PermanentSendError };
+
+function outboundMessage(row: MessageRow): OutboundMessage {
+  return {
+    id: row.id,
+    interactionId: row.interaction_id,
+    channel: row.channel,
+    fromAddress: row.from_address,
+    toAddress: row.to_address,
+    subject: row.subject,
+    body: row.body,
+    metadata: row.metadata,
+  };
+}
+
 export function startOutboundWorker(options: OutboundWorkerOptions): Worker<OutboundJobData> {
   const { sql, logger } = options;
   const markFailed = (id: string, code: string, message: string) =>
@@ -45,27 +67,33 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
   const worker = new Worker<OutboundJobData>(
     QUEUES.outbound,
     async (job) => {
-      // Read in a transaction that may share its commit with others (see RunTransaction): on a busy
-      // process a pipelined statement of a group costs a fraction of a statement sent alone.
-      const [row] = await options.transaction((tx) => tx<MessageRow[]>`select * from messages where id = ${job.data.messageId}`, []);
-      if (!row || row.status !== 'pending') return; // already sent, failed for good, or gone
-      const sender = options.senders.get(row.channel);
-      if (!sender) {
+      const messageId = job.data.messageId;
+      // One transaction, which may share its commit with others (see RunTransaction): the message read,
+      // then what its channel does before it sends (a claim, a check; ChannelSender.prepare).
+      const ready = await options.transaction(async (tx): Promise<ReadySend | null> => {
+        const [row] = await tx<MessageRow[]>`select * from messages where id = ${messageId}`;
+        if (!row || row.status !== 'pending') return null; // already sent, failed for good, or gone
+        const sender = options.senders.get(row.channel);
+        if (!sender) return { row, noSender: true };
+        const message = outboundMessage(row);
+        if (!sender.prepare) return { row, send: () => sender.send(message) };
+        try {
+          return { row, send: await sender.prepare(tx, message) };
+        } catch (error) {
+          // Refused before any statement of its own: the transaction stands (it only read).
+          if (error instanceof PermanentSendError) return { row, refusal: error };
+          throw error;
+        }
+      }, [keyOf.message(messageId)]);
+      if (ready === null) return;
+      const { row } = ready;
+      if ('noSender' in ready) {
         await markFailed(row.id, 'NO_CHANNEL_CONFIGURED', `no sender is configured for ${row.channel}`);
         return;
       }
-      const message: OutboundMessage = {
-        id: row.id,
-        interactionId: row.interaction_id,
-        channel: row.channel,
-        fromAddress: row.from_address,
-        toAddress: row.to_address,
-        subject: row.subject,
-        body: row.body,
-        metadata: row.metadata,
-      };
       try {
-        const result = await sender.send(message);
+        if ('refusal' in ready) throw ready.refusal;
+        const result = await ready.send();
         // One statement: what the channel records of the send, and the message marked sent.
         await options.transaction(async (tx) => {
           const sent = tx`update messages set status = 'sent', external_id = ${result.externalId},

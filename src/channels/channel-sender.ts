@@ -38,8 +38,19 @@ export function engineTransactions(engine: Engine): RunTransaction {
   return (work, keys) => engine.transaction((tx) => work(tx), keys);
 }
 
+/** A send prepared in the outbound worker's transaction (see ChannelSender.prepare), made once it has committed. */
+export type PreparedSend = () => Promise<SendResult>;
+
 export interface ChannelSender {
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * The same send in two parts: what it writes and reads before anything leaves (a claim, a check),
+   * run in the transaction in which the outbound worker read the message, so that both share its
+   * round trips and its commit; and the send itself, made after that transaction commits. It may run
+   * twice (as RunTransaction's work), and throws a PermanentSendError before its first statement or
+   * not at all. Without it, the worker calls `send` after reading the message.
+   */
+  prepare?(tx: TransactionSql, message: OutboundMessage): Promise<PreparedSend>;
 }
 
 /** A send that must not be retried (the provider refused it for good). */

@@ -4,7 +4,8 @@
 // - The Message-ID is derived from the message's id and recorded with the first attempt, so every
 //   attempt carries the same one (and replies and bounces naming it find the message).
 // - An attempt claims the send for a while (a lease); a second attempt meanwhile (a stalled job run
-//   again) waits for it instead of sending too.
+//   again) waits for it instead of sending too. The claim is made in the outbound worker's transaction
+//   that read the message (`prepare`), in its round trips and its commit; `send` makes it in one of its own.
 // - Acceptance by the SMTP server is recorded before the job completes (with the message marked sent,
 //   see SendResult.record); a retry that finds it returns the recorded result and sends nothing.
 // - A 5xx answer is final (PermanentSendError: the message is marked failed); a 4xx answer, a
@@ -54,90 +55,111 @@ interface Threading {
 export function createEmailSender(options: EmailSenderOptions): ChannelSender {
   const { sql, transaction, directory, transports } = options;
 
+  /** Where the message goes out from, and its Message-ID: refused for good when the configuration lacks them. */
+  const resolve = (message: OutboundMessage) => {
+    const smtp = directory.smtp();
+    if (smtp === null) throw new PermanentSendError('EMAIL_NOT_CONFIGURED', 'no SMTP server is configured (smtp in the configuration)');
+    const address = directory.address(message.fromAddress);
+    if (!address) throw new PermanentSendError('EMAIL_UNKNOWN_ADDRESS', `${message.fromAddress} is not a configured address`);
+    const credentials = smtpCredentials(directory, smtp);
+    const rfcMessageId = outboundMessageId(message.id, directory.settings().messageIdDomain ?? domainOf(address.address));
+    return { smtp, address, credentials, leaseMs: smtp.timeout * 4, rfcMessageId };
+  };
+
+  /**
+   * Records the send and claims it for a lease, reads what the message needs, and (when claimed)
+   * records it as sent in the thread: its statements pipelined, in the caller's transaction.
+   */
+  const claim = async (tx: TransactionSql, message: OutboundMessage, target: ReturnType<typeof resolve>) => {
+    const { address, leaseMs, rfcMessageId } = target;
+    const [, [send], threading, subject, attachments] = await Promise.all([
+      tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
+      tx<SendRow[]>`
+        update email_sends s set
+          attempts = s.attempts + case when b.free then 1 else 0 end,
+          lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
+          updated_at = now()
+        from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
+              from email_sends where message_id = ${message.id} for update) b
+        where s.message_id = ${message.id}
+        returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
+      threadingOf(tx, message),
+      subjectOf(tx, message),
+      tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
+        select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
+    ]);
+    if (!send) throw new Error(`send record of message ${message.id} vanished`);
+    if (send.status === 'sending' && send.claimed) {
+      await tx`
+        with subject_set as (update messages set subject = ${subject} where id = ${message.id})
+        insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
+        values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
+                ${tx.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
+        on conflict (message_id) do nothing`;
+    }
+    return { send, threading, subject, attachments };
+  };
+
+  /** What follows a committed claim: the recorded outcome of an earlier attempt, or the message handed to the SMTP server. */
+  const deliver = async (message: OutboundMessage, target: ReturnType<typeof resolve>, claimed: Awaited<ReturnType<typeof claim>>): Promise<SendResult> => {
+    const { smtp, address, credentials } = target;
+    const { send, threading, subject, attachments } = claimed;
+    const sentAs = { rfcMessageId: send.rfc_message_id, inReplyTo: threading.inReplyTo, references: threading.references, subject };
+    if (send.status === 'accepted') return { externalId: send.rfc_message_id, metadata: { ...sentAs, smtpResponse: send.smtp_response } };
+    if (send.status === 'rejected') throw new PermanentSendError('EMAIL_REJECTED', send.last_error ?? 'the SMTP server refused the message');
+    if (!send.claimed) {
+      throw new EmailChannelError('EMAIL_SEND_DEFERRED', `message ${message.id} is being sent by another attempt; trying again later`);
+    }
+    const acknowledgement = message.metadata.kind === ACKNOWLEDGEMENT_KIND;
+
+    let response: string;
+    try {
+      const info = await transports.get(smtp, credentials).sendMail({
+        from: { name: address.name ?? '', address: address.address },
+        to: message.toAddress,
+        subject,
+        text: message.body,
+        messageId: send.rfc_message_id,
+        ...(threading.inReplyTo === null ? {} : { inReplyTo: threading.inReplyTo }),
+        ...(threading.references.length === 0 ? {} : { references: threading.references }),
+        headers: acknowledgement ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {},
+        attachments: attachments.map((attachment) => ({
+          filename: attachment.filename ?? undefined,
+          contentType: attachment.content_type,
+          content: attachment.content ?? Buffer.alloc(0),
+        })),
+        envelope: { from: address.address, to: [message.toAddress] },
+      });
+      response = info.response;
+    } catch (error) {
+      const code = (error as { responseCode?: unknown }).responseCode;
+      const reason = errorMessage(error).slice(0, 2_000);
+      if (typeof code === 'number' && code >= 500 && code < 600) {
+        await sql`update email_sends set status = 'rejected', last_error = ${reason}, lease_until = null, updated_at = now() where message_id = ${message.id}`;
+        throw new PermanentSendError('EMAIL_REJECTED', `the SMTP server refused the message: ${reason}`);
+      }
+      await sql`update email_sends set last_error = ${reason}, lease_until = null, updated_at = now() where message_id = ${message.id}`;
+      throw new EmailChannelError('EMAIL_SEND_DEFERRED', `SMTP ${smtp.host}:${smtp.port}: ${reason}`, { cause: error });
+    }
+    return {
+      externalId: send.rfc_message_id,
+      metadata: { ...sentAs, smtpResponse: response, attachments: attachments.length },
+      record: (tx) => tx`
+        update email_sends set status = 'accepted', smtp_response = ${response}, accepted_at = now(), lease_until = null, updated_at = now()
+        where message_id = ${message.id}`,
+    };
+  };
+
   return {
     async send(message: OutboundMessage): Promise<SendResult> {
-      const smtp = directory.smtp();
-      if (smtp === null) throw new PermanentSendError('EMAIL_NOT_CONFIGURED', 'no SMTP server is configured (smtp in the configuration)');
-      const address = directory.address(message.fromAddress);
-      if (!address) throw new PermanentSendError('EMAIL_UNKNOWN_ADDRESS', `${message.fromAddress} is not a configured address`);
-      const credentials = smtpCredentials(directory, smtp);
-
-      const leaseMs = smtp.timeout * 4;
-      const rfcMessageId = outboundMessageId(message.id, directory.settings().messageIdDomain ?? domainOf(address.address));
-      // One transaction, its statements pipelined: record the send and claim it for a lease, read what
-      // the message needs, and (when claimed) record it as sent in the thread.
-      const { send, threading, subject, attachments } = await transaction(async (tx) => {
-        const [, [send], threading, subject, attachments] = await Promise.all([
-          tx`insert into email_sends (message_id, rfc_message_id, status) values (${message.id}, ${rfcMessageId}, 'sending') on conflict (message_id) do nothing`,
-          tx<SendRow[]>`
-            update email_sends s set
-              attempts = s.attempts + case when b.free then 1 else 0 end,
-              lease_until = case when b.free then now() + ${leaseMs} * interval '1 millisecond' else s.lease_until end,
-              updated_at = now()
-            from (select status = 'sending' and (lease_until is null or lease_until < now()) as free
-                  from email_sends where message_id = ${message.id} for update) b
-            where s.message_id = ${message.id}
-            returning s.rfc_message_id, s.status, s.smtp_response, s.last_error, b.free as claimed`,
-          threadingOf(tx, message),
-          subjectOf(tx, message),
-          tx<{ filename: string | null; content_type: string; content: Buffer | null }[]>`
-            select filename, content_type, content from email_attachments where message_id = ${message.id} and content is not null order by position`,
-        ]);
-        if (!send) throw new Error(`send record of message ${message.id} vanished`);
-        if (send.status === 'sending' && send.claimed) {
-          await tx`
-            with subject_set as (update messages set subject = ${subject} where id = ${message.id})
-            insert into email_messages (message_id, interaction_id, direction, rfc_message_id, in_reply_to, "references", addresses, subject)
-            values (${message.id}, ${message.interactionId}, 'out', ${send.rfc_message_id}, ${threading.inReplyTo}, ${threading.references}::text[],
-                    ${tx.json({ from: [{ address: address.address, name: address.name ?? '' }], to: [{ address: message.toAddress, name: '' }] })}, ${subject})
-            on conflict (message_id) do nothing`;
-        }
-        return { send, threading, subject, attachments };
-      }, [keyOf.message(message.id)]);
-      const sentAs = { rfcMessageId: send.rfc_message_id, inReplyTo: threading.inReplyTo, references: threading.references, subject };
-      if (send.status === 'accepted') return { externalId: send.rfc_message_id, metadata: { ...sentAs, smtpResponse: send.smtp_response } };
-      if (send.status === 'rejected') throw new PermanentSendError('EMAIL_REJECTED', send.last_error ?? 'the SMTP server refused the message');
-      if (!send.claimed) {
-        throw new EmailChannelError('EMAIL_SEND_DEFERRED', `message ${message.id} is being sent by another attempt; trying again later`);
-      }
-      const acknowledgement = message.metadata.kind === ACKNOWLEDGEMENT_KIND;
-
-      let response: string;
-      try {
-        const info = await transports.get(smtp, credentials).sendMail({
-          from: { name: address.name ?? '', address: address.address },
-          to: message.toAddress,
-          subject,
-          text: message.body,
-          messageId: send.rfc_message_id,
-          ...(threading.inReplyTo === null ? {} : { inReplyTo: threading.inReplyTo }),
-          ...(threading.references.length === 0 ? {} : { references: threading.references }),
-          headers: acknowledgement ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {},
-          attachments: attachments.map((attachment) => ({
-            filename: attachment.filename ?? undefined,
-            contentType: attachment.content_type,
-            content: attachment.content ?? Buffer.alloc(0),
-          })),
-          envelope: { from: address.address, to: [message.toAddress] },
-        });
-        response = info.response;
-      } catch (error) {
-        const code = (error as { responseCode?: unknown }).responseCode;
-        const reason = errorMessage(error).slice(0, 2_000);
-        if (typeof code === 'number' && code >= 500 && code < 600) {
-          await sql`update email_sends set status = 'rejected', last_error = ${reason}, lease_until = null, updated_at = now() where message_id = ${message.id}`;
-          throw new PermanentSendError('EMAIL_REJECTED', `the SMTP server refused the message: ${reason}`);
-        }
-        await sql`update email_sends set last_error = ${reason}, lease_until = null, updated_at = now() where message_id = ${message.id}`;
-        throw new EmailChannelError('EMAIL_SEND_DEFERRED', `SMTP ${smtp.host}:${smtp.port}: ${reason}`, { cause: error });
-      }
-      return {
-        externalId: send.rfc_message_id,
-        metadata: { ...sentAs, smtpResponse: response, attachments: attachments.length },
-        record: (tx) => tx`
-          update email_sends set status = 'accepted', smtp_response = ${response}, accepted_at = now(), lease_until = null, updated_at = now()
-          where message_id = ${message.id}`,
-      };
+      const target = resolve(message);
+      const claimed = await transaction((tx) => claim(tx, message, target), [keyOf.message(message.id)]);
+      return deliver(message, target, claimed);
+    },
+    async prepare(tx: TransactionSql, message: OutboundMessage) {
+      const target = resolve(message);
+      const claimed = await claim(tx, message, target);
+      return () => deliver(message, target, claimed);
     },
   };
 }
