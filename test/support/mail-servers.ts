@@ -114,8 +114,10 @@ export interface ReceivedMail {
 export interface SmtpSink {
   host: string;
   port: number;
-  /** Every message accepted so far, in order. */
+  /** Every message accepted so far, in order (none when started with `keep: false`). */
   readonly messages: ReceivedMail[];
+  /** How many messages it has accepted. */
+  readonly received: number;
   /** Rejects the next `count` transactions at the end of DATA with this reply code (4xx or 5xx). */
   failNext(count: number, responseCode?: number, message?: string): void;
   /** Resolves once at least `count` messages have been accepted. */
@@ -123,20 +125,33 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on 127.0.0.1 (random port) that records what it receives. No auth, no TLS. */
-export async function startSmtpSink(): Promise<SmtpSink> {
+/**
+ * A real SMTP server on 127.0.0.1 (random port) that records what it receives. No auth, no TLS. With
+ * `keep: false` it only counts what it accepts, without parsing or keeping it: a benchmark's stand-in
+ * for a mail server elsewhere, which should not take the machine's CPU for parsing.
+ */
+export async function startSmtpSink(options: { keep?: boolean } = {}): Promise<SmtpSink> {
+  const keep = options.keep ?? true;
   const messages: ReceivedMail[] = [];
+  let received = 0;
   const waiters = new Set<() => void>();
   let failures = { remaining: 0, responseCode: 451, message: 'Temporary failure requested by the test' };
 
   const onData = (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void): void => {
     const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      if (keep) chunks.push(chunk);
+    });
     stream.on('error', (error) => callback(error));
     stream.on('end', () => {
       if (failures.remaining > 0) {
         failures.remaining -= 1;
         callback(Object.assign(new Error(failures.message), { responseCode: failures.responseCode }));
+        return;
+      }
+      if (!keep) {
+        received += 1;
+        callback();
         return;
       }
       const raw = Buffer.concat(chunks);
@@ -151,6 +166,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             raw,
             parsed,
           });
+          received += 1;
           waiters.forEach((wake) => wake());
           callback();
         },
@@ -175,6 +191,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     host: '127.0.0.1',
     port,
     messages,
+    get received() {
+      return received;
+    },
     failNext(count, responseCode = 451, message = 'Temporary failure requested by the test') {
       if (responseCode < 400 || responseCode > 599) throw new RangeError(`responseCode must be 4xx or 5xx, got ${responseCode}`);
       failures = { remaining: count, responseCode, message };
