@@ -1,9 +1,10 @@
 /**
  * Sends agents' messages through their channel, 32 at a time per process (a send waits on the network
  * and on the commits it shares with others): the message is read, and its channel's claim or checks
- * made, in one transaction; the send follows once that has committed, and its record in another. A message already sent is never sent again; a permanent
- * refusal marks it failed; anything else is retried with backoff by BullMQ (exponential, never sooner
- * than the provider's Retry-After), and marks it failed when the last attempt fails.
+ * made, in one transaction; the send follows once that has committed, and its record in another. A
+ * message already sent is never sent again; a permanent refusal marks it failed; anything else is
+ * retried with backoff by BullMQ (exponential, never sooner than the provider's Retry-After), and marks
+ * it failed when the last attempt fails.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -61,54 +62,54 @@ function outboundMessage(row: MessageRow): OutboundMessage {
 
 export function startOutboundWorker(options: OutboundWorkerOptions): Worker<OutboundJobData> {
   const { sql, logger } = options;
+  // Only a message still pending: one sent meanwhile (a stalled job's other run) stays sent.
   const markFailed = (id: string, code: string, message: string) =>
     sql`update messages set status = 'failed', metadata = metadata || ${sql.json({ error: { code, message } })}, updated_at = now()
-        where id = ${id}`;
+        where id = ${id} and status = 'pending'`;
   const worker = new Worker<OutboundJobData>(
     QUEUES.outbound,
     async (job) => {
       const messageId = job.data.messageId;
-      // One transaction, which may share its commit with others (see RunTransaction): the message read,
-      // then what its channel does before it sends (a claim, a check; ChannelSender.prepare).
-      const ready = await options.transaction(async (tx): Promise<ReadySend | null> => {
-        const [row] = await tx<MessageRow[]>`select * from messages where id = ${messageId}`;
-        if (!row || row.status !== 'pending') return null; // already sent, failed for good, or gone
-        const sender = options.senders.get(row.channel);
-        if (!sender) return { row, noSender: true };
-        const message = outboundMessage(row);
-        if (!sender.prepare) return { row, send: () => sender.send(message) };
-        try {
-          return { row, send: await sender.prepare(tx, message) };
-        } catch (error) {
-          // Refused before any statement of its own: the transaction stands (it only read).
-          if (error instanceof PermanentSendError) return { row, refusal: error };
-          throw error;
-        }
-      }, [keyOf.message(messageId)]);
-      if (ready === null) return;
-      const { row } = ready;
-      if ('noSender' in ready) {
-        await markFailed(row.id, 'NO_CHANNEL_CONFIGURED', `no sender is configured for ${row.channel}`);
-        return;
-      }
       try {
+        // One transaction, which may share its commit with others (see RunTransaction): the message
+        // read, then what its channel does before it sends (a claim, a check; ChannelSender.prepare).
+        const ready = await options.transaction(async (tx): Promise<ReadySend | null> => {
+          const [row] = await tx<MessageRow[]>`select * from messages where id = ${messageId}`;
+          if (!row || row.status !== 'pending') return null; // already sent, failed for good, or gone
+          const sender = options.senders.get(row.channel);
+          if (!sender) return { row, noSender: true };
+          const message = outboundMessage(row);
+          if (!sender.prepare) return { row, send: () => sender.send(message) };
+          try {
+            return { row, send: await sender.prepare(tx, message) };
+          } catch (error) {
+            // Refused before any statement of its own: the transaction stands (it only read).
+            if (error instanceof PermanentSendError) return { row, refusal: error };
+            throw error;
+          }
+        }, [keyOf.message(messageId)]);
+        if (ready === null) return;
+        if ('noSender' in ready) {
+          await markFailed(messageId, 'NO_CHANNEL_CONFIGURED', `no sender is configured for ${ready.row.channel}`);
+          return;
+        }
         if ('refusal' in ready) throw ready.refusal;
         const result = await ready.send();
         // One statement: what the channel records of the send, and the message marked sent.
         await options.transaction(async (tx) => {
           const sent = tx`update messages set status = 'sent', external_id = ${result.externalId},
                             metadata = metadata || ${tx.json((result.metadata ?? {}) as never)}, updated_at = now()
-                          where id = ${row.id} and status = 'pending'`;
+                          where id = ${messageId} and status = 'pending'`;
           await (result.record ? tx`with recorded as (${result.record(tx)}) ${sent}` : sent);
-        }, [keyOf.message(row.id)]);
+        }, [keyOf.message(messageId)]);
       } catch (error) {
         if (error instanceof PermanentSendError) {
-          await markFailed(row.id, error.code, error.message);
+          await markFailed(messageId, error.code, error.message);
           throw new UnrecoverableError(error.message);
         }
-        // The last attempt failed too: the message is failed, not pending for good.
+        // The last attempt failed too (preparing, sending or recording): the message is failed, not pending for good.
         if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-          await markFailed(row.id, 'SEND_RETRIES_EXHAUSTED', `${job.attemptsMade + 1} attempts failed; the last: ${(error as Error).message}`);
+          await markFailed(messageId, 'SEND_RETRIES_EXHAUSTED', `${job.attemptsMade + 1} attempts failed; the last: ${(error as Error).message}`);
         }
         throw error;
       }

@@ -2,7 +2,8 @@
  * The outbound worker and a channel that prepares its sends (ChannelSender.prepare): the message is
  * read and the send prepared in one transaction, the send made only once that has committed and its
  * outcome recorded; a refusal while preparing marks the message failed at the first attempt, sends
- * nothing and is not retried; a channel without `prepare` is sent through `send`.
+ * nothing and is not retried; a failure while preparing is retried, and marks it failed after the last
+ * attempt; a channel without `prepare` is sent through `send`.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -18,7 +19,10 @@ import { redisUrl } from '../support/env.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 type Step = { step: 'prepare' | 'send'; id: string; statusWhenPrepared?: string; inTransaction?: boolean };
-/** Refuses what is addressed to `refused@example.com` while preparing; sends the rest, noting what it saw and when. */
+/**
+ * Refuses what is addressed to `refused@example.com` while preparing, fails (as a database error would)
+ * for `unreachable@example.com`, and sends the rest, noting what it saw and when.
+ */
 const preparing: ChannelSender & { steps: Step[] } = {
   steps: [],
   async send(): Promise<never> {
@@ -26,6 +30,7 @@ const preparing: ChannelSender & { steps: Step[] } = {
   },
   async prepare(tx: TransactionSql, message: OutboundMessage) {
     if (message.toAddress === 'refused@example.com') throw new PermanentSendError('TEST_REFUSED', 'refused while preparing');
+    if (message.toAddress === 'unreachable@example.com') throw new Error('the claim could not be made');
     // What the worker's transaction sees: the message still pending, in a transaction begun before this
     // statement (a statement sent alone begins its own, at its own start).
     const [row] = await tx<{ status: string; in_block: boolean }[]>`
@@ -84,10 +89,16 @@ describe('a channel that prepares its sends', () => {
     const messageId = await pendingMessage('email', 'refused@example.com');
     await expect.poll(async () => (await statusOf(messageId))?.status, { timeout: 8_000, interval: 50 }).toBe('failed');
     expect((await statusOf(messageId))?.metadata.error).toEqual({ code: 'TEST_REFUSED', message: 'refused while preparing' });
-    const job = await outbound.getJob(sendJobId(messageId));
-    await expect.poll(async () => job?.getState() ?? (await outbound.getJob(sendJobId(messageId)))?.getState(), { timeout: 3_000, interval: 50 }).toBe('failed');
+    await expect.poll(async () => (await outbound.getJob(sendJobId(messageId)))?.getState(), { timeout: 3_000, interval: 50 }).toBe('failed');
     expect((await outbound.getJob(sendJobId(messageId)))?.attemptsMade).toBe(1);
     expect(preparing.steps.filter((step) => step.id === messageId)).toEqual([]);
+  });
+
+  it('retries a failure while preparing, and marks the message failed after the last attempt', async () => {
+    const messageId = await pendingMessage('email', 'unreachable@example.com');
+    await expect.poll(async () => (await statusOf(messageId))?.status, { timeout: 8_000, interval: 50 }).toBe('failed');
+    expect((await statusOf(messageId))?.metadata.error).toEqual({ code: 'SEND_RETRIES_EXHAUSTED', message: '3 attempts failed; the last: the claim could not be made' });
+    expect((await outbound.getJob(sendJobId(messageId)))?.attemptsMade).toBe(3);
   });
 });
 

@@ -89,7 +89,7 @@ export function createSmsSender(options: SmsSenderOptions): ChannelSender {
   return {
     async send(message: OutboundMessage): Promise<SendResult> {
       const target = resolve(message);
-      const refused = target.checkOptOut && (await transaction((tx) => optedOut(tx, message, target), []));
+      const refused = target.checkOptOut && (await transaction((tx) => isOptedOut(tx, target.number.number, message.toAddress), []));
       return deliver(message, target, refused);
     },
     async prepare(tx: TransactionSql, message: OutboundMessage) {
