@@ -75,6 +75,8 @@ export interface Switchboard {
   database: Database;
   relay: OutboxRelay;
   timers: TimerQueue;
+  /** The queue of sends the outbound workers take (the relay adds to it). */
+  outbound: Queue<OutboundJobData>;
   app: FastifyInstance | null;
   url: string | null;
   context: HttpContext;
@@ -209,5 +211,5 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await database.close();
     })());
 
-  return { engine, actions, database, relay, timers, app, url, context, configSync, close };
+  return { engine, actions, database, relay, timers, outbound, app, url, context, configSync, close };
 }

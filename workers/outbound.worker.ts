@@ -39,13 +39,13 @@ interface MessageRow {
   metadata: Record<string, unknown>;
 }
 
-/** A pending message, and either its send (prepared by its channel) or why it will not be sent. */
+/** A pending message's send (prepared by its channel), or why it will not be sent. */
 type ReadySend =
-  | { row: MessageRow; send: PreparedSend }
-  /** No channel sends it: marked failed, the job done. */
-  | { row: MessageRow; noSender: true }
+  | { send: PreparedSend }
+  /** No sender for its channel: marked failed, the job done. */
+  | { noSenderFor: string }
   /** Its channel refused it for good: marked failed, the job failed for good. */
-  | { row: MessageRow; refusal: PermanentSendError };
+  | { refusal: PermanentSendError };
 
 function outboundMessage(row: MessageRow): OutboundMessage {
   return {
@@ -77,20 +77,20 @@ export function startOutboundWorker(options: OutboundWorkerOptions): Worker<Outb
           const [row] = await tx<MessageRow[]>`select * from messages where id = ${messageId}`;
           if (!row || row.status !== 'pending') return null; // already sent, failed for good, or gone
           const sender = options.senders.get(row.channel);
-          if (!sender) return { row, noSender: true };
+          if (!sender) return { noSenderFor: row.channel };
           const message = outboundMessage(row);
-          if (!sender.prepare) return { row, send: () => sender.send(message) };
+          if (!sender.prepare) return { send: () => sender.send(message) };
           try {
-            return { row, send: await sender.prepare(tx, message) };
+            return { send: await sender.prepare(tx, message) };
           } catch (error) {
             // Refused before any statement of its own: the transaction stands (it only read).
-            if (error instanceof PermanentSendError) return { row, refusal: error };
+            if (error instanceof PermanentSendError) return { refusal: error };
             throw error;
           }
         }, [keyOf.message(messageId)]);
         if (ready === null) return;
-        if ('noSender' in ready) {
-          await markFailed(messageId, 'NO_CHANNEL_CONFIGURED', `no sender is configured for ${ready.row.channel}`);
+        if ('noSenderFor' in ready) {
+          await markFailed(messageId, 'NO_CHANNEL_CONFIGURED', `no sender is configured for ${ready.noSenderFor}`);
           return;
         }
         if ('refusal' in ready) throw ready.refusal;

@@ -5,22 +5,16 @@
  * And a send whose attempts all fail is marked failed, so that no message stays pending for good.
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelSender } from '../../src/channels/channel-sender.ts';
 import { LostJobs } from '../../src/engine/lost-jobs.ts';
-import { QUEUES, type OutboundJobData } from '../../src/queues/names.ts';
 import { sendJobId } from '../../src/queues/outbound-queue.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 import { recordingSender } from '../support/desk.ts';
-import { redisUrl } from '../support/env.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 let sb: TestSwitchboard;
-let redis: Redis;
-let outbound: Queue<OutboundJobData>;
 const sender = recordingSender();
 /** A provider that is down: every attempt fails with an error that may pass. */
 const unavailable = {
@@ -34,12 +28,8 @@ const unavailable = {
 beforeAll(async () => {
   // Offers ring out after 1.5 s; timers overdue, and sends pending, by 300 ms are looked at every 200 ms.
   sb = await startTestSwitchboard(twoAgentConfig(), { relayPollMs: 50, senders: new Map<string, ChannelSender>([['email', sender], ['sms', unavailable]]), lostJobs: { everyMs: 200, graceMs: 300 } });
-  redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
-  outbound = new Queue(QUEUES.outbound, { connection: redis, prefix: sb.prefix });
 });
 afterAll(async () => {
-  await outbound?.close();
-  redis?.disconnect();
   await sb?.stop();
 });
 
@@ -84,7 +74,7 @@ describe('a timer Redis lost', () => {
     // Make it look overdue to Postgres while its job still waits (a worker behind): nothing is armed twice.
     await sb.database.sql`update interactions set next_timer_at = now() - interval '1 hour',
       timers = jsonb_set(timers, '{aging,fireAt}', to_jsonb((extract(epoch from now()) * 1000 - 3600000)::bigint)) where id = ${id}`;
-    const lostJobs = new LostJobs({ sql: sb.database.sql, timers: sb.timers, outbound, logger: pino({ level: 'silent' }), graceMs: 0 });
+    const lostJobs = new LostJobs({ sql: sb.database.sql, timers: sb.timers, outbound: sb.outbound, logger: pino({ level: 'silent' }), graceMs: 0 });
     expect((await lostJobs.reconcile()).timers).toBe(0);
     expect(await (await sb.timers.queue.getJob(aging))?.getState()).toBe('delayed');
   });
@@ -96,7 +86,7 @@ describe('a timer Redis lost', () => {
     await sb.database.sql`
       insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, created_at, updated_at)
       values (${messageId}, ${id}, 'out', 'email', 's@example.com', 'c3@example.com', 'Re: refund', 'On its way.', 'pending', now() - interval '1 minute', now() - interval '1 minute')`;
-    expect(await outbound.getJob(sendJobId(messageId))).toBeUndefined();
+    expect(await sb.outbound.getJob(sendJobId(messageId))).toBeUndefined();
 
     await expect
       .poll(async () => (await sb.database.sql<{ status: string }[]>`select status from messages where id = ${messageId}`)[0]?.status, { timeout: 8_000, interval: 50 })
@@ -112,7 +102,7 @@ describe('a timer Redis lost', () => {
       insert into messages (id, interaction_id, direction, channel, from_address, to_address, body, status, created_at, updated_at)
       values (${messageId}, ${id}, 'out', 'sms', '+14155550100', '+14155550123', 'On its way.', 'pending', now(), now())`;
     // Two attempts, 10 ms apart (a send queued by Switchboard has eight, with the send backoff).
-    await outbound.add('send', { messageId, channel: 'sms' }, { jobId: sendJobId(messageId), attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    await sb.outbound.add('send', { messageId, channel: 'sms' }, { jobId: sendJobId(messageId), attempts: 2, backoff: { type: 'fixed', delay: 10 } });
     await expect
       .poll(async () => (await sb.database.sql<{ status: string }[]>`select status from messages where id = ${messageId}`)[0]?.status, { timeout: 8_000, interval: 50 })
       .toBe('failed');

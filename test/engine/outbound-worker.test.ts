@@ -6,16 +6,12 @@
  * attempt; a channel without `prepare` is sent through `send`.
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { TransactionSql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentSendError, type ChannelSender, type OutboundMessage } from '../../src/channels/channel-sender.ts';
-import { QUEUES, type OutboundJobData } from '../../src/queues/names.ts';
 import { sendJobId } from '../../src/queues/outbound-queue.ts';
 import { twoAgentConfig } from '../support/configs.ts';
 import { recordingSender } from '../support/desk.ts';
-import { redisUrl } from '../support/env.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.ts';
 
 type Step = { step: 'prepare' | 'send'; id: string; statusWhenPrepared?: string; inTransaction?: boolean };
@@ -45,17 +41,11 @@ const preparing: ChannelSender & { steps: Step[] } = {
 const plain = recordingSender();
 
 let sb: TestSwitchboard;
-let redis: Redis;
-let outbound: Queue<OutboundJobData>;
 
 beforeAll(async () => {
   sb = await startTestSwitchboard(twoAgentConfig(), { relayPollMs: 50, senders: new Map<string, ChannelSender>([['email', preparing], ['sms', plain]]) });
-  redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
-  outbound = new Queue(QUEUES.outbound, { connection: redis, prefix: sb.prefix });
 });
 afterAll(async () => {
-  await outbound?.close();
-  redis?.disconnect();
   await sb?.stop();
 });
 
@@ -67,7 +57,7 @@ async function pendingMessage(channel: 'email' | 'sms', to: string): Promise<str
   await sb.database.sql`
     insert into messages (id, interaction_id, direction, channel, from_address, to_address, subject, body, status, created_at, updated_at)
     values (${messageId}, ${id}, 'out', ${channel}, ${customer.to}, ${to}, 'Re: refund', 'On its way.', 'pending', now(), now())`;
-  await outbound.add('send', { messageId, channel }, { jobId: sendJobId(messageId), attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  await sb.outbound.add('send', { messageId, channel }, { jobId: sendJobId(messageId), attempts: 3, backoff: { type: 'fixed', delay: 10 } });
   return messageId;
 }
 
@@ -89,8 +79,8 @@ describe('a channel that prepares its sends', () => {
     const messageId = await pendingMessage('email', 'refused@example.com');
     await expect.poll(async () => (await statusOf(messageId))?.status, { timeout: 8_000, interval: 50 }).toBe('failed');
     expect((await statusOf(messageId))?.metadata.error).toEqual({ code: 'TEST_REFUSED', message: 'refused while preparing' });
-    await expect.poll(async () => (await outbound.getJob(sendJobId(messageId)))?.getState(), { timeout: 3_000, interval: 50 }).toBe('failed');
-    expect((await outbound.getJob(sendJobId(messageId)))?.attemptsMade).toBe(1);
+    await expect.poll(async () => (await sb.outbound.getJob(sendJobId(messageId)))?.getState(), { timeout: 3_000, interval: 50 }).toBe('failed');
+    expect((await sb.outbound.getJob(sendJobId(messageId)))?.attemptsMade).toBe(1);
     expect(preparing.steps.filter((step) => step.id === messageId)).toEqual([]);
   });
 
@@ -98,7 +88,7 @@ describe('a channel that prepares its sends', () => {
     const messageId = await pendingMessage('email', 'unreachable@example.com');
     await expect.poll(async () => (await statusOf(messageId))?.status, { timeout: 8_000, interval: 50 }).toBe('failed');
     expect((await statusOf(messageId))?.metadata.error).toEqual({ code: 'SEND_RETRIES_EXHAUSTED', message: '3 attempts failed; the last: the claim could not be made' });
-    expect((await outbound.getJob(sendJobId(messageId)))?.attemptsMade).toBe(3);
+    expect((await sb.outbound.getJob(sendJobId(messageId)))?.attemptsMade).toBe(3);
   });
 });
 
